@@ -1,0 +1,75 @@
+package io.dialkv.core.coordinator;
+
+import io.dialkv.core.data.Consistency;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.membership.FailureDetector;
+import io.dialkv.core.replica.ReplicaHandler;
+import io.dialkv.core.ring.TokenRing;
+import io.dialkv.core.time.Clock;
+import io.dialkv.core.time.HybridClock;
+import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.time.Timestamp;
+import io.dialkv.core.transport.Transport;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Every node is a coordinator: it takes a client's request for any key and runs it against the
+ * key's replicas at the requested level. Before sending anything it checks that enough replicas
+ * are alive and fails fast if not, so an unavailable request costs nothing and certainly had no
+ * effect.
+ *
+ * <p>Methods must be called on the node's event loop; the futures complete there.
+ */
+public final class Coordinator {
+  private final Fanout fanout;
+  private final Duration readTimeout;
+  private final Duration writeTimeout;
+
+  public Coordinator(
+      int selfId,
+      TokenRing ring,
+      FailureDetector detector,
+      Transport transport,
+      ReplicaHandler local,
+      HybridClock hlc,
+      Clock clock,
+      Scheduler scheduler,
+      Duration readTimeout,
+      Duration writeTimeout) {
+    this.fanout = new Fanout(selfId, ring, detector, transport, local, hlc, clock, scheduler);
+    this.readTimeout = readTimeout;
+    this.writeTimeout = writeTimeout;
+  }
+
+  /** Stamps the mutation with a fresh timestamp and writes it to the key's replicas. */
+  public CompletableFuture<WriteResult> write(String rowKey, Mutation mutation, Consistency level) {
+    Fanout.Plan plan = fanout.plan(rowKey);
+    int required = level.required(fanout.ring.replicationFactor());
+    if (plan.alive().size() < required) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "write", required, plan.replicas().size(), plan.alive(), plan.down()));
+    }
+    Timestamp timestamp = fanout.hlc.now();
+    return new WriteOperation(
+            fanout, rowKey, mutation.at(timestamp), timestamp, level, plan, required, writeTimeout)
+        .start();
+  }
+
+  /**
+   * Reads the key's row from the level's count of replicas.
+   *
+   * @param trace also ask the replicas that do not count, to report whether the answer is stale
+   */
+  public CompletableFuture<ReadResult> read(String rowKey, Consistency level, boolean trace) {
+    Fanout.Plan plan = fanout.plan(rowKey);
+    int required = level.required(fanout.ring.replicationFactor());
+    if (plan.alive().size() < required) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "read", required, plan.replicas().size(), plan.alive(), plan.down()));
+    }
+    return new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();
+  }
+}

@@ -1,0 +1,41 @@
+package io.dialkv.core.coordinator;
+
+import io.dialkv.core.data.Consistency;
+import io.dialkv.core.time.Timestamp;
+import java.util.List;
+
+/**
+ * Where an answer came from. dialkv returns this with every response so a client can see what its
+ * consistency level bought: who answered, what each replica had, whether they disagreed, whether
+ * the coordinator repaired them and whether a newer value existed elsewhere.
+ *
+ * @param coordinator the node that coordinated the request
+ * @param consistency the level applied
+ * @param replicas the key's replicas in ring order
+ * @param required how many replicas the level needed
+ * @param alive replicas the failure detector considered alive
+ * @param replies what each replica that answered said
+ * @param disagreed whether the replies held different data
+ * @param readRepaired replicas brought up to date before the answer returned
+ * @param possiblyStale whether some replica held newer data than the answer
+ * @param writeTimestamp the timestamp a write was given (null for reads)
+ */
+public record Provenance(
+    int coordinator,
+    Consistency consistency,
+    List<Integer> replicas,
+    int required,
+    List<Integer> alive,
+    List<ReplicaReply> replies,
+    boolean disagreed,
+    List<Integer> readRepaired,
+    boolean possiblyStale,
+    Timestamp writeTimestamp) {
+
+  public Provenance {
+    replicas = List.copyOf(replicas);
+    alive = List.copyOf(alive);
+    replies = List.copyOf(replies);
+    readRepaired = List.copyOf(readRepaired);
+  }
+}

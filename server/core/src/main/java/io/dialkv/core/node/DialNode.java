@@ -1,0 +1,238 @@
+package io.dialkv.core.node;
+
+import io.dialkv.core.coordinator.Coordinator;
+import io.dialkv.core.coordinator.ReadResult;
+import io.dialkv.core.coordinator.WriteResult;
+import io.dialkv.core.data.Consistency;
+import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.data.ProfileSchema;
+import io.dialkv.core.membership.HeartbeatLoop;
+import io.dialkv.core.membership.PhiAccrualFailureDetector;
+import io.dialkv.core.replica.ReplicaHandler;
+import io.dialkv.core.ring.TokenRing;
+import io.dialkv.core.storage.Storage;
+import io.dialkv.core.time.Clock;
+import io.dialkv.core.time.HybridClock;
+import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.PeerRequest;
+import io.dialkv.core.transport.PeerResponse;
+import io.dialkv.core.transport.Transport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One dialkv node, built from its configuration and the four seams. Its public methods may be
+ * called from any thread: each hops onto the node's event loop, where all of its state lives, and
+ * returns a future that completes there.
+ */
+public final class DialNode {
+  private static final Logger log = LoggerFactory.getLogger(DialNode.class);
+
+  private final NodeConfig config;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final TokenRing ring;
+  private final PhiAccrualFailureDetector detector;
+  private final ReplicaHandler replica;
+  private final Coordinator coordinator;
+  private final HeartbeatLoop heartbeats;
+
+  public DialNode(
+      NodeConfig config, Transport transport, Storage storage, Clock clock, Scheduler scheduler) {
+    this.config = config;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    int self = config.nodeId();
+    HybridClock hlc = new HybridClock(clock, self);
+    this.ring =
+        TokenRing.create(config.members().keySet(), config.virtualNodes(), config.replicationFactor());
+    long intervalMillis = config.heartbeatInterval().toMillis();
+    // Tolerate a pause of four heartbeats before suspicion climbs: GC and a busy laptop.
+    this.detector =
+        new PhiAccrualFailureDetector(
+            config.phiThreshold(), intervalMillis, intervalMillis / 2.0, intervalMillis * 4.0);
+    this.replica = new ReplicaHandler(self, storage, hlc);
+    this.coordinator =
+        new Coordinator(
+            self,
+            ring,
+            detector,
+            transport,
+            replica,
+            hlc,
+            clock,
+            scheduler,
+            config.readTimeout(),
+            config.writeTimeout());
+    List<Integer> peers = new ArrayList<>(config.members().keySet());
+    peers.remove(Integer.valueOf(self));
+    this.heartbeats =
+        new HeartbeatLoop(
+            self, peers, transport, detector, hlc, clock, scheduler, config.heartbeatInterval());
+  }
+
+  public void start() {
+    scheduler.execute(heartbeats::start);
+    log.info(
+        "n{}: started; {} members, replication factor {}, {} virtual nodes each",
+        config.nodeId(),
+        config.members().size(),
+        config.replicationFactor(),
+        config.virtualNodes());
+  }
+
+  public void stop() {
+    scheduler.execute(heartbeats::stop);
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public TokenRing ring() {
+    return ring;
+  }
+
+  public CompletableFuture<ReadResult> get(String key, Consistency level, boolean trace) {
+    return onLoop(
+        () -> {
+          config.limits().checkKey(key);
+          return coordinator.read(key, level, trace);
+        });
+  }
+
+  public CompletableFuture<WriteResult> put(String key, byte[] value, Consistency level) {
+    return write(key, Mutation.put(value), level, false);
+  }
+
+  public CompletableFuture<WriteResult> delete(String key, Consistency level) {
+    return write(key, Mutation.deleteRow(), level, false);
+  }
+
+  public CompletableFuture<ReadResult> getProfile(String userId, Consistency level, boolean trace) {
+    return onLoop(() -> coordinator.read(ProfileSchema.rowKey(userId), level, trace));
+  }
+
+  /** Replaces the whole profile with the given fields. */
+  public CompletableFuture<WriteResult> putProfile(
+      String userId, Map<String, byte[]> fields, Consistency level) {
+    return onLoop(
+        () -> {
+          ProfileSchema.checkFields(fields.keySet());
+          return write(ProfileSchema.rowKey(userId), Mutation.replaceRow(fields), level, true);
+        });
+  }
+
+  /** Sets and removes some fields, leaving the others as they are. */
+  public CompletableFuture<WriteResult> updateProfile(
+      String userId, Map<String, byte[]> set, List<String> unset, Consistency level) {
+    return onLoop(
+        () -> {
+          ProfileSchema.checkFields(set.keySet());
+          ProfileSchema.checkFields(unset);
+          if (set.isEmpty() && unset.isEmpty()) {
+            throw new InvalidRequestException("update sets and unsets nothing; name a field");
+          }
+          for (String field : unset) {
+            if (set.containsKey(field)) {
+              throw new InvalidRequestException("field '" + field + "' is both set and unset");
+            }
+          }
+          return write(ProfileSchema.rowKey(userId), Mutation.update(set, unset), level, true);
+        });
+  }
+
+  public CompletableFuture<WriteResult> deleteProfile(String userId, Consistency level) {
+    return onLoop(
+        () -> write(ProfileSchema.rowKey(userId), Mutation.deleteRow(), level, true));
+  }
+
+  private CompletableFuture<WriteResult> write(
+      String rowKey, Mutation mutation, Consistency level, boolean profileRow) {
+    return onLoop(
+        () -> {
+          if (profileRow) {
+            config.limits().checkRowKey(rowKey);
+          } else {
+            config.limits().checkKey(rowKey);
+          }
+          config.limits().checkMutation(mutation);
+          return coordinator.write(rowKey, mutation, level);
+        });
+  }
+
+  /** Serves a request from a peer. */
+  public <R extends PeerResponse> CompletableFuture<R> handlePeer(PeerRequest<R> request) {
+    return onLoop(() -> CompletableFuture.completedFuture(replica.handle(request)));
+  }
+
+  /** The cluster as this node's failure detector sees it. */
+  public CompletableFuture<ClusterView> topology() {
+    return onLoop(
+        () -> {
+          long now = clock.monotonicNanos();
+          List<ClusterView.Member> members = new ArrayList<>();
+          config
+              .members()
+              .forEach(
+                  (id, address) -> {
+                    boolean self = id == config.nodeId();
+                    members.add(
+                        new ClusterView.Member(
+                            id,
+                            address,
+                            self || detector.isAlive(id, now),
+                            self ? 0 : detector.phi(id, now),
+                            ring.tokensOf(id),
+                            ring.primaryShare(id),
+                            ring.replicaShare(id)));
+                  });
+          members.sort(java.util.Comparator.comparingInt(ClusterView.Member::nodeId));
+          return CompletableFuture.completedFuture(
+              new ClusterView(config.nodeId(), config.replicationFactor(), members));
+        });
+  }
+
+  /**
+   * Runs the operation on the event loop. If already on it, runs it at once: a nested hop would
+   * only add a queue turn.
+   */
+  private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> operation) {
+    if (scheduler.inLoop()) {
+      try {
+        return operation.get();
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      scheduler.execute(
+          () -> {
+            try {
+              operation
+                  .get()
+                  .whenComplete(
+                      (value, failure) -> {
+                        if (failure != null) {
+                          result.completeExceptionally(failure);
+                        } else {
+                          result.complete(value);
+                        }
+                      });
+            } catch (RuntimeException e) {
+              result.completeExceptionally(e);
+            }
+          });
+    } catch (RuntimeException rejected) {
+      result.completeExceptionally(rejected);
+    }
+    return result;
+  }
+}

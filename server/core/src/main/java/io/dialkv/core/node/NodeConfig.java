@@ -1,0 +1,97 @@
+package io.dialkv.core.node;
+
+import io.dialkv.core.data.RequestLimits;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How one node is set up. Every node of a cluster must be given the same members, replication
+ * factor and virtual node count, since each computes the ring from them.
+ *
+ * @param nodeId this node's id (a positive integer)
+ * @param members every node's id and advertised address, this node's included
+ * @param replicationFactor replicas per key
+ * @param virtualNodes tokens per node
+ * @param readTimeout how long a coordinator waits for replicas on a read
+ * @param writeTimeout how long a coordinator waits for acks on a write before calling it
+ *     indeterminate
+ * @param heartbeatInterval how often nodes heartbeat each other
+ * @param phiThreshold failure detector suspicion above which a peer counts as down
+ * @param limits key and value size limits
+ */
+public record NodeConfig(
+    int nodeId,
+    Map<Integer, String> members,
+    int replicationFactor,
+    int virtualNodes,
+    Duration readTimeout,
+    Duration writeTimeout,
+    Duration heartbeatInterval,
+    double phiThreshold,
+    RequestLimits limits) {
+
+  public static final int DEFAULT_REPLICATION_FACTOR = 3;
+  public static final int DEFAULT_VIRTUAL_NODES = 64;
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(250);
+  public static final double DEFAULT_PHI_THRESHOLD = 8.0;
+
+  public NodeConfig {
+    members = Map.copyOf(new TreeMap<>(members));
+    if (nodeId < 1) {
+      throw new IllegalArgumentException("node id must be a positive integer, got " + nodeId);
+    }
+    if (!members.containsKey(nodeId)) {
+      throw new IllegalArgumentException(
+          "node id " + nodeId + " is not among the members " + new TreeMap<>(members).keySet());
+    }
+    if (replicationFactor < 1 || replicationFactor > members.size()) {
+      throw new IllegalArgumentException(
+          "replication factor "
+              + replicationFactor
+              + " needs at least that many nodes; "
+              + members.size()
+              + " configured");
+    }
+    if (virtualNodes < 1 || virtualNodes > 4096) {
+      throw new IllegalArgumentException("virtual nodes must be between 1 and 4096");
+    }
+    requirePositive(readTimeout, "read timeout");
+    requirePositive(writeTimeout, "write timeout");
+    requirePositive(heartbeatInterval, "heartbeat interval");
+  }
+
+  /** A configuration with every default, for the given node and members. */
+  public static NodeConfig defaults(int nodeId, Map<Integer, String> members) {
+    return new NodeConfig(
+        nodeId,
+        members,
+        Math.min(DEFAULT_REPLICATION_FACTOR, members.size()),
+        DEFAULT_VIRTUAL_NODES,
+        DEFAULT_READ_TIMEOUT,
+        DEFAULT_WRITE_TIMEOUT,
+        DEFAULT_HEARTBEAT_INTERVAL,
+        DEFAULT_PHI_THRESHOLD,
+        RequestLimits.defaults());
+  }
+
+  public NodeConfig withReplicationFactor(int rf) {
+    return new NodeConfig(
+        nodeId, members, rf, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
+        phiThreshold, limits);
+  }
+
+  public NodeConfig withNodeId(int id) {
+    return new NodeConfig(
+        id, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
+        phiThreshold, limits);
+  }
+
+  private static void requirePositive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive");
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.dialkv.core.storage;
+
+import io.dialkv.core.data.Row;
+import java.util.Optional;
+
+/**
+ * A node's durable rows. The core merges; storage only keeps what it is given.
+ *
+ * <p>Called only from the owning node's event loop, so implementations need not be thread-safe
+ * against themselves. Calls block for local I/O only (no network).
+ */
+public interface Storage extends AutoCloseable {
+
+  /** The stored row, or empty if the key was never written (or was purged). */
+  Optional<Row> get(String key);
+
+  /**
+   * Stores the row under the key, replacing what was there. When this returns the row survives a
+   * crash of the process (it is in the write-ahead log); whether it survives a power loss depends
+   * on the implementation's sync setting.
+   */
+  void put(String key, Row row);
+
+  /** Number of stored rows, possibly estimated. */
+  long approximateRowCount();
+
+  @Override
+  void close();
+}

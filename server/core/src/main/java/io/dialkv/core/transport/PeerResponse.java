@@ -1,0 +1,9 @@
+package io.dialkv.core.transport;
+
+/** A reply to a {@link PeerRequest}. */
+public sealed interface PeerResponse
+    permits ReplicaWriteResponse, ReplicaReadResponse, HeartbeatResponse {
+
+  /** The replying node. */
+  int nodeId();
+}
