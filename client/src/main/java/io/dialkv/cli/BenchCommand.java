@@ -1,0 +1,183 @@
+package io.dialkv.cli;
+
+import io.dialkv.client.DialClient;
+import io.dialkv.client.DialException;
+import io.dialkv.proto.v1.Consistency;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A closed-loop load generator: keeps {@code --concurrency} requests in flight, each new request
+ * sent as soon as one completes, requests spread over the endpoints in turn. Latency is measured
+ * per request with HdrHistogram; a warm-up phase runs first and is not counted.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure throughput and latency at one consistency level.",
+      "Keeps --concurrency requests in flight over a read/write mix on --keys keys, after a",
+      "preload of every key and a warm-up; prints ops/s and p50/p99/p99.9 latency."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ClientOptions client;
+  @Mixin LevelOption level;
+
+  @Option(names = "--ops", defaultValue = "100000", description = "Measured operations (default: ${DEFAULT-VALUE}).")
+  long ops;
+
+  @Option(names = "--warmup-ops", defaultValue = "20000", description = "Operations run first and not measured (default: ${DEFAULT-VALUE}).")
+  long warmupOps;
+
+  @Option(names = "--concurrency", defaultValue = "64", description = "Requests in flight (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--read-ratio", defaultValue = "0.5", description = "Fraction of operations that are reads (default: ${DEFAULT-VALUE}).")
+  double readRatio;
+
+  @Option(names = "--value-size", defaultValue = "200", description = "Bytes per written value (default: ${DEFAULT-VALUE}).")
+  int valueSize;
+
+  @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys, chosen uniformly (default: ${DEFAULT-VALUE}).")
+  int keys;
+
+  @Option(names = "--no-preload", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Write every key once before measuring, so reads find data (default: on).")
+  boolean preload;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed for key choice (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (ops < 1 || concurrency < 1 || keys < 1 || readRatio < 0 || readRatio > 1 || valueSize < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--ops, --concurrency and --keys must be positive, --read-ratio in [0,1]");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (DialClient c = client.connect()) {
+      byte[] value = new byte[valueSize];
+      java.util.Arrays.fill(value, (byte) 'x');
+      Consistency consistency = level.proto();
+      if (preload) {
+        Run load = new Run(c, consistency, value, 0.0, keys, true);
+        load.execute(keys, concurrency);
+      }
+      if (warmupOps > 0) {
+        new Run(c, consistency, value, readRatio, keys, false).execute(warmupOps, concurrency);
+      }
+      Run run = new Run(c, consistency, value, readRatio, keys, false);
+      long start = System.nanoTime();
+      run.execute(ops, concurrency);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Histogram h = run.latencies.getIntervalHistogram();
+      long failed = run.errors.values().stream().mapToLong(LongAdder::sum).sum();
+      double opsPerSecond = (ops - failed) / seconds;
+      if (client.json()) {
+        out.printf(
+            "{\"consistency\": \"%s\", \"concurrency\": %d, \"read_ratio\": %s, \"ops\": %d, \"seconds\": %.3f,"
+                + " \"ops_per_second\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f,"
+                + " \"max_ms\": %.3f, \"errors\": %d}%n",
+            consistency, concurrency, readRatio, ops, seconds, opsPerSecond,
+            ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
+            ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), failed);
+      } else {
+        out.printf("%s  concurrency %d  read ratio %.2f  %d ops in %.2f s over %d endpoints%n",
+            consistency, concurrency, readRatio, ops, seconds, c.endpoints().size());
+        out.printf("throughput  %.0f ops/s%n", opsPerSecond);
+        out.printf("latency     p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
+            ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
+            ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
+        out.printf("errors      %d%s%n", failed, failed == 0 ? "" : " " + new TreeMap<>(run.errors));
+      }
+      return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  /** One phase: a fixed number of operations with a fixed number in flight. */
+  private static final class Run {
+    private final DialClient client;
+    private final Consistency level;
+    private final byte[] value;
+    private final double readRatio;
+    private final int keys;
+    private final boolean sequentialWrites;
+    private final AtomicLong issued = new AtomicLong();
+    private final Recorder latencies = new Recorder(3);
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final SplittableRandom random = new SplittableRandom(42);
+
+    Run(DialClient client, Consistency level, byte[] value, double readRatio, int keys, boolean sequentialWrites) {
+      this.client = client;
+      this.level = level;
+      this.value = value;
+      this.readRatio = readRatio;
+      this.keys = keys;
+      this.sequentialWrites = sequentialWrites;
+    }
+
+    void execute(long total, int concurrency) throws InterruptedException {
+      CountDownLatch done = new CountDownLatch(concurrency);
+      for (int i = 0; i < concurrency; i++) {
+        next(total, done);
+      }
+      if (!done.await(30, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("bench did not finish in 30 minutes");
+      }
+    }
+
+    private void next(long total, CountDownLatch done) {
+      long n = issued.getAndIncrement();
+      if (n >= total) {
+        done.countDown();
+        return;
+      }
+      boolean read;
+      int key;
+      synchronized (random) {
+        read = random.nextDouble() < readRatio;
+        key = sequentialWrites ? (int) n : random.nextInt(keys);
+      }
+      String k = "bench-" + key;
+      long start = System.nanoTime();
+      CompletableFuture<?> op =
+          read ? client.getAsync(k, level, false) : client.putAsync(k, value, level);
+      op.whenComplete(
+          (r, failure) -> {
+            latencies.recordValue(System.nanoTime() - start);
+            if (failure != null) {
+              Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+              String kind = cause instanceof DialException d ? d.kind().name() : cause.getClass().getSimpleName();
+              errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
+            }
+            next(total, done);
+          });
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

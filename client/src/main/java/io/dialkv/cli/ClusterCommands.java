@@ -1,0 +1,120 @@
+package io.dialkv.cli;
+
+import io.dialkv.client.DialClient;
+import io.dialkv.client.DialException;
+import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.TopologyResponse;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** What the cluster looks like. */
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description = "Inspect the cluster.",
+    subcommands = {ClusterCommands.Status.class, ClusterCommands.Wait.class})
+final class ClusterCommands implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: status or wait");
+  }
+
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Nodes, addresses, up/down (as the answering node's failure detector sees them) and",
+        "each node's share of the ring."
+      },
+      footer = {"", ExitCodes.HELP})
+  static final class Status implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (DialClient c = client.connect()) {
+        TopologyResponse t = c.topology();
+        if (client.json()) {
+          out.println(Printer.json(t.toBuilder().clearNodes().addAllNodes(
+              t.getNodesList().stream().map(n -> n.toBuilder().clearTokens().build()).toList())));
+          return ExitCodes.OK;
+        }
+        long up = t.getNodesList().stream().filter(n -> n.getLiveness() == Liveness.UP).count();
+        out.printf(
+            "%d nodes, %d up, replication factor %d (as seen by n%d)%n",
+            t.getNodesCount(), up, t.getReplicationFactor(), t.getAnsweredByNodeId());
+        out.printf("%-5s %-22s %-5s %7s %7s %11s %14s%n",
+            "node", "address", "state", "phi", "tokens", "ring share", "replica share");
+        for (NodeInfo n : t.getNodesList()) {
+          out.printf("%-5s %-22s %-5s %7s %7d %10.1f%% %13.1f%%%n",
+              "n" + n.getNodeId(),
+              n.getAddress(),
+              n.getLiveness() == Liveness.UP ? "UP" : "DOWN",
+              n.getPhi() > 1e6 ? "inf" : String.format("%.1f", n.getPhi()),
+              n.getTokenCount(),
+              n.getRingShare() * 100,
+              n.getReplicaShare() * 100);
+        }
+        return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "wait",
+      mixinStandardHelpOptions = true,
+      description = "Wait until every endpoint answers and sees every node of the cluster UP.",
+      footer = {"", "Exit status: 0 when healthy; 3 if not healthy within the timeout."})
+  static final class Wait implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Option(names = "--wait-ms", defaultValue = "60000",
+        description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    long waitMillis;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      long deadline = System.nanoTime() + waitMillis * 1_000_000;
+      String last = "";
+      try (DialClient c = client.connect()) {
+        while (System.nanoTime() < deadline) {
+          List<String> problems = new ArrayList<>();
+          for (String endpoint : c.endpoints()) {
+            try {
+              TopologyResponse t = c.topology(endpoint);
+              for (NodeInfo n : t.getNodesList()) {
+                if (n.getLiveness() != Liveness.UP) {
+                  problems.add("n" + t.getAnsweredByNodeId() + " sees n" + n.getNodeId() + " down");
+                }
+              }
+            } catch (DialException e) {
+              problems.add(endpoint + " not answering");
+            }
+          }
+          if (problems.isEmpty()) {
+            spec.commandLine().getOut().println("all " + c.endpoints().size() + " endpoints healthy");
+            return ExitCodes.OK;
+          }
+          last = String.join("; ", problems);
+          Thread.sleep(200); // polling a live cluster from the command line, not a test
+        }
+      }
+      spec.commandLine().getErr().println("cluster not healthy after " + waitMillis + " ms: " + last);
+      return ExitCodes.UNAVAILABLE;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.dialkv.cli;
+
+import io.dialkv.client.DialException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code dialkv} command line. */
+@Command(
+    name = "dialkv",
+    mixinStandardHelpOptions = true,
+    version = "dialkv 0.1.0",
+    description = {
+      "Talk to a dialkv cluster. Every data command takes --consistency ONE|QUORUM|ALL:",
+      "ask for less to gain availability and latency, for more to read what was written."
+    },
+    footer = {"", ExitCodes.HELP},
+    subcommands = {
+      KeyCommands.Get.class,
+      KeyCommands.Put.class,
+      KeyCommands.Delete.class,
+      ProfileCommands.class,
+      ClusterCommands.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class DialCli implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command (see --help)");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given output streams; returns the exit status. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new DialCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExitCodeExceptionMapper(
+        e -> e instanceof DialException d ? ExitCodes.of(d) : ExitCodes.FAILURE);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof DialException d) {
+            commandLine.getErr().println("error: " + d.getMessage());
+            return ExitCodes.of(d);
+          }
+          if (e instanceof IllegalArgumentException) {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return ExitCodes.USAGE;
+          }
+          commandLine.getErr().println("error: " + e);
+          return ExitCodes.FAILURE;
+        });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,32 @@
+package io.dialkv.cli;
+
+import io.dialkv.client.DialException;
+
+/** What the dialkv command's exit status means. */
+final class ExitCodes {
+  static final int OK = 0;
+  /** A failure that is neither bad usage nor unavailability. */
+  static final int FAILURE = 1;
+  /** Bad command line or a request the server rejected as invalid. */
+  static final int USAGE = 2;
+  /** Too few replicas alive, or no node reachable: nothing happened; retry later. */
+  static final int UNAVAILABLE = 3;
+  /** Timed out: a write may or may not have been applied. */
+  static final int INDETERMINATE = 4;
+
+  private ExitCodes() {}
+
+  static int of(DialException e) {
+    return switch (e.kind()) {
+      case INVALID_ARGUMENT -> USAGE;
+      case UNAVAILABLE, NO_ENDPOINT, READ_FAILED -> UNAVAILABLE;
+      case INDETERMINATE, DEADLINE -> INDETERMINATE;
+      case OTHER -> FAILURE;
+    };
+  }
+
+  static final String HELP =
+      "Exit status: 0 ok; 1 other failure; 2 usage error or invalid request; "
+          + "3 unavailable (too few replicas alive, or no node reachable; nothing was done); "
+          + "4 timed out (a write may or may not have been applied).";
+}

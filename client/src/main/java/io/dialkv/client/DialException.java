@@ -1,0 +1,47 @@
+package io.dialkv.client;
+
+import io.grpc.Status;
+
+/**
+ * A request that did not succeed, with what kind of failure it was, so that callers can decide
+ * whether to retry. Thrown by {@link DialClient}'s blocking calls and used to fail its futures.
+ */
+public final class DialException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What went wrong. */
+  public enum Kind {
+    /** The request is wrong (key too long, unknown field); retrying cannot help. */
+    INVALID_ARGUMENT,
+    /** Too few replicas were alive; nothing was done, a retry may succeed later. */
+    UNAVAILABLE,
+    /** No endpoint could be reached. */
+    NO_ENDPOINT,
+    /** A write may or may not have been applied: treat the outcome as unknown, never as failed. */
+    INDETERMINATE,
+    /** Too few replicas answered a read in time. */
+    READ_FAILED,
+    /** The client's own deadline passed; for a write, the outcome is unknown. */
+    DEADLINE,
+    /** Anything else. */
+    OTHER
+  }
+
+  private final Kind kind;
+  private final Status.Code code;
+
+  public DialException(Kind kind, Status.Code code, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+    this.code = code;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The gRPC status code the failure arrived with. */
+  public Status.Code code() {
+    return code;
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Stops every node of the local cluster gracefully (SIGTERM, then SIGKILL after 15 s).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+wipe=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --wipe) wipe=1; shift ;;
+    --name) CLUSTER_NAME="$2"; CLUSTER_DIR="$ROOT/.dialkv/$2"; shift 2 ;;
+    -h|--help) echo "Usage: stop-cluster.sh [--name NAME] [--wipe]   (--wipe also deletes data and logs)"; exit 0 ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+load_cluster
+for i in $(seq 1 "$NODES"); do
+  stop_node "$i"
+done
+if [ "$wipe" = 1 ]; then
+  rm -rf "$CLUSTER_DIR"
+  echo "removed .dialkv/$CLUSTER_NAME"
+fi

@@ -1,0 +1,44 @@
+package io.dialkv.node;
+
+import io.dialkv.core.node.ClusterView;
+import io.dialkv.core.node.DialNode;
+import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.TopologyRequest;
+import io.dialkv.proto.v1.TopologyResponse;
+import io.grpc.stub.StreamObserver;
+
+/** The cluster's topology as this node sees it, over gRPC. */
+final class ClusterService extends ClusterGrpc.ClusterImplBase {
+  private final DialNode node;
+
+  ClusterService(DialNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
+    Replies.relay(node.topology(), ClusterService::toProto, observer);
+  }
+
+  private static TopologyResponse toProto(ClusterView view) {
+    TopologyResponse.Builder b =
+        TopologyResponse.newBuilder()
+            .setAnsweredByNodeId(view.answeredBy())
+            .setReplicationFactor(view.replicationFactor());
+    for (ClusterView.Member m : view.nodes()) {
+      b.addNodes(
+          NodeInfo.newBuilder()
+              .setNodeId(m.nodeId())
+              .setAddress(m.address())
+              .setLiveness(m.alive() ? Liveness.UP : Liveness.DOWN)
+              .setPhi(Double.isFinite(m.phi()) ? m.phi() : Double.MAX_VALUE)
+              .setTokenCount(m.tokens().size())
+              .setRingShare(m.primaryShare())
+              .setReplicaShare(m.replicaShare())
+              .addAllTokens(m.tokens()));
+    }
+    return b.build();
+  }
+}

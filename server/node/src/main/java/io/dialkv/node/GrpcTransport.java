@@ -1,0 +1,170 @@
+package io.dialkv.node;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.HeartbeatRequest;
+import io.dialkv.core.transport.HeartbeatResponse;
+import io.dialkv.core.transport.PeerFailureException;
+import io.dialkv.core.transport.PeerRequest;
+import io.dialkv.core.transport.PeerResponse;
+import io.dialkv.core.transport.ReplicaReadRequest;
+import io.dialkv.core.transport.ReplicaReadResponse;
+import io.dialkv.core.transport.ReplicaWriteRequest;
+import io.dialkv.core.transport.ReplicaWriteResponse;
+import io.dialkv.core.transport.Transport;
+import io.dialkv.proto.v1.peer.PeerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The {@link Transport} between node processes: the {@code dialkv.v1.peer.Peer} gRPC service, one
+ * channel per peer. Replies are handed back to the sending node's event loop.
+ */
+public final class GrpcTransport implements Transport {
+  private final Map<Integer, String> addresses;
+  private final Scheduler loop;
+  private final int maxMessageBytes;
+  private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  public GrpcTransport(Map<Integer, String> addresses, Scheduler loop, int maxMessageBytes) {
+    this.addresses = Map.copyOf(addresses);
+    this.loop = loop;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  public <R extends PeerResponse> CompletableFuture<R> send(
+      int to, PeerRequest<R> request, Duration timeout) {
+    CompletableFuture<R> reply = new CompletableFuture<>();
+    ManagedChannel channel = channel(to);
+    if (channel == null) {
+      reply.completeExceptionally(new PeerFailureException(to, "unknown node", false));
+      return reply;
+    }
+    PeerGrpc.PeerFutureStub stub =
+        PeerGrpc.newFutureStub(channel).withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (request instanceof ReplicaWriteRequest write) {
+      relay(
+          to,
+          channel,
+          stub.write(
+              io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
+                  .setFromNodeId(write.from())
+                  .setKey(write.key())
+                  .setMutation(ProtoCodec.toProto(write.mutation()))
+                  .build()),
+          r -> new ReplicaWriteResponse(r.getNodeId()),
+          reply);
+    } else if (request instanceof ReplicaReadRequest read) {
+      relay(
+          to,
+          channel,
+          stub.read(
+              io.dialkv.proto.v1.peer.ReplicaReadRequest.newBuilder()
+                  .setFromNodeId(read.from())
+                  .setKey(read.key())
+                  .build()),
+          r -> new ReplicaReadResponse(r.getNodeId(), ProtoCodec.fromProto(r.getRow())),
+          reply);
+    } else if (request instanceof HeartbeatRequest heartbeat) {
+      relay(
+          to,
+          channel,
+          stub.heartbeat(
+              io.dialkv.proto.v1.peer.HeartbeatRequest.newBuilder()
+                  .setFromNodeId(heartbeat.from())
+                  .setClock(ProtoCodec.toProto(heartbeat.clock()))
+                  .build()),
+          r -> new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock())),
+          reply);
+    }
+    return reply;
+  }
+
+  @SuppressWarnings("unchecked") // each request's reply is mapped to its own response type
+  private <P, R extends PeerResponse> void relay(
+      int to,
+      ManagedChannel channel,
+      ListenableFuture<P> call,
+      Function<P, ? extends PeerResponse> convert,
+      CompletableFuture<R> reply) {
+    Futures.addCallback(
+        call,
+        new FutureCallback<P>() {
+          @Override
+          public void onSuccess(P response) {
+            R converted = (R) convert.apply(response);
+            loop.execute(() -> reply.complete(converted));
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            boolean refused =
+                status.getCode() == Status.Code.UNAVAILABLE && hasCause(t, ConnectException.class);
+            if (status.getCode() == Status.Code.UNAVAILABLE) {
+              // A restarted peer should be reachable at the next heartbeat, not after gRPC's
+              // exponential reconnect back-off (up to two minutes).
+              channel.resetConnectBackoff();
+            }
+            PeerFailureException failure =
+                new PeerFailureException(
+                    to,
+                    status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()),
+                    !refused);
+            loop.execute(() -> reply.completeExceptionally(failure));
+          }
+        },
+        MoreExecutors.directExecutor());
+  }
+
+  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private ManagedChannel channel(int node) {
+    String address = addresses.get(node);
+    if (address == null) {
+      return null;
+    }
+    return channels.computeIfAbsent(
+        node,
+        id ->
+            NettyChannelBuilder.forTarget(address)
+                .usePlaintext()
+                .directExecutor()
+                .maxInboundMessageSize(maxMessageBytes)
+                .build());
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdown);
+    for (ManagedChannel channel : channels.values()) {
+      try {
+        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+          channel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        channel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

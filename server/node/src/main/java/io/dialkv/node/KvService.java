@@ -1,0 +1,201 @@
+package io.dialkv.node;
+
+import static io.dialkv.node.ProtoCodec.consistency;
+import static io.dialkv.node.ProtoCodec.toProto;
+
+import com.google.protobuf.ByteString;
+import io.dialkv.core.coordinator.ReadResult;
+import io.dialkv.core.coordinator.WriteResult;
+import io.dialkv.core.data.Cell;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.data.ProfileSchema;
+import io.dialkv.core.node.DialNode;
+import io.dialkv.proto.v1.DeleteProfileRequest;
+import io.dialkv.proto.v1.DeleteProfileResponse;
+import io.dialkv.proto.v1.DeleteRequest;
+import io.dialkv.proto.v1.DeleteResponse;
+import io.dialkv.proto.v1.DialKvGrpc;
+import io.dialkv.proto.v1.FieldVersion;
+import io.dialkv.proto.v1.GetProfileRequest;
+import io.dialkv.proto.v1.GetProfileResponse;
+import io.dialkv.proto.v1.GetRequest;
+import io.dialkv.proto.v1.GetResponse;
+import io.dialkv.proto.v1.Profile;
+import io.dialkv.proto.v1.PutProfileRequest;
+import io.dialkv.proto.v1.PutProfileResponse;
+import io.dialkv.proto.v1.PutRequest;
+import io.dialkv.proto.v1.PutResponse;
+import io.dialkv.proto.v1.UpdateProfileRequest;
+import io.dialkv.proto.v1.UpdateProfileResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The client API over gRPC: a thin translation between protobuf and {@link DialNode} calls. */
+final class KvService extends DialKvGrpc.DialKvImplBase {
+  private final DialNode node;
+
+  KvService(DialNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.get(
+                    request.getKey(),
+                    consistency(request.getConsistency(), request.getConsistencyValue()),
+                    request.getTrace()),
+                KvService::toGetResponse,
+                observer));
+  }
+
+  private static GetResponse toGetResponse(ReadResult result) {
+    GetResponse.Builder b = GetResponse.newBuilder().setProvenance(toProto(result.provenance()));
+    Cell cell = result.row().liveCells().get(Mutation.VALUE_CELL);
+    if (cell != null) {
+      b.setFound(true)
+          .setValue(ByteString.copyFrom(cell.valueUnsafe()))
+          .setTimestamp(toProto(cell.timestamp()));
+    }
+    return b.build();
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.put(
+                    request.getKey(),
+                    request.getValue().toByteArray(),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                r -> PutResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+                observer));
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.delete(
+                    request.getKey(),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                r -> DeleteResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+                observer));
+  }
+
+  @Override
+  public void getProfile(GetProfileRequest request, StreamObserver<GetProfileResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.getProfile(
+                    request.getUserId(),
+                    consistency(request.getConsistency(), request.getConsistencyValue()),
+                    request.getTrace()),
+                r -> toProfileResponse(request.getUserId(), r),
+                observer));
+  }
+
+  private static GetProfileResponse toProfileResponse(String userId, ReadResult result) {
+    GetProfileResponse.Builder b =
+        GetProfileResponse.newBuilder().setProvenance(toProto(result.provenance()));
+    Map<String, Cell> fields = result.row().liveCells();
+    if (fields.isEmpty()) {
+      return b.build();
+    }
+    Profile.Builder profile = Profile.newBuilder().setUserId(userId);
+    fields.forEach(
+        (name, cell) -> {
+          String value = new String(cell.valueUnsafe(), StandardCharsets.UTF_8);
+          switch (name) {
+            case ProfileSchema.DISPLAY_NAME -> profile.setDisplayName(value);
+            case ProfileSchema.EMAIL -> profile.setEmail(value);
+            case ProfileSchema.BIO -> profile.setBio(value);
+            default -> {
+              if (name.startsWith(ProfileSchema.ATTRIBUTE_PREFIX)) {
+                profile.putAttributes(name.substring(ProfileSchema.ATTRIBUTE_PREFIX.length()), value);
+              }
+            }
+          }
+          b.addVersions(
+              FieldVersion.newBuilder().setField(name).setTimestamp(toProto(cell.timestamp())));
+        });
+    return b.setFound(true).setProfile(profile).build();
+  }
+
+  @Override
+  public void putProfile(PutProfileRequest request, StreamObserver<PutProfileResponse> observer) {
+    Replies.guard(
+        observer,
+        () -> {
+          Profile p = request.getProfile();
+          Map<String, byte[]> fields = new LinkedHashMap<>();
+          putIfSet(fields, ProfileSchema.DISPLAY_NAME, p.getDisplayName());
+          putIfSet(fields, ProfileSchema.EMAIL, p.getEmail());
+          putIfSet(fields, ProfileSchema.BIO, p.getBio());
+          p.getAttributesMap()
+              .forEach((k, v) -> fields.put(ProfileSchema.ATTRIBUTE_PREFIX + k, utf8(v)));
+          Replies.relay(
+              node.putProfile(
+                  p.getUserId(),
+                  fields,
+                  consistency(request.getConsistency(), request.getConsistencyValue())),
+              (WriteResult r) ->
+                  PutProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+              observer);
+        });
+  }
+
+  @Override
+  public void updateProfile(
+      UpdateProfileRequest request, StreamObserver<UpdateProfileResponse> observer) {
+    Replies.guard(
+        observer,
+        () -> {
+          Map<String, byte[]> set = new LinkedHashMap<>();
+          request.getSetMap().forEach((k, v) -> set.put(k, utf8(v)));
+          Replies.relay(
+              node.updateProfile(
+                  request.getUserId(),
+                  set,
+                  request.getUnsetList(),
+                  consistency(request.getConsistency(), request.getConsistencyValue())),
+              r -> UpdateProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+              observer);
+        });
+  }
+
+  @Override
+  public void deleteProfile(
+      DeleteProfileRequest request, StreamObserver<DeleteProfileResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.deleteProfile(
+                    request.getUserId(),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                r -> DeleteProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+                observer));
+  }
+
+  private static void putIfSet(Map<String, byte[]> fields, String name, String value) {
+    if (!value.isEmpty()) {
+      fields.put(name, utf8(value));
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

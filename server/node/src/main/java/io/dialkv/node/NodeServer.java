@@ -1,0 +1,127 @@
+package io.dialkv.node;
+
+import io.dialkv.core.node.DialNode;
+import io.dialkv.core.node.NodeConfig;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node process: the core node on its event loop, RocksDB, the gRPC transport to peers,
+ * and a gRPC server with the client API, the cluster and peer services, health and reflection.
+ */
+public final class NodeServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
+
+  private final NodeConfig config;
+  private final LoopScheduler loop;
+  private final RocksDbStorage storage;
+  private final GrpcTransport transport;
+  private final DialNode node;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server server;
+  private boolean closed;
+
+  private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, boolean syncWrites)
+      throws IOException {
+    this.config = config;
+    int maxMessageBytes = Math.max(4 << 20, config.limits().maxValueBytes() * 2 + (64 << 10));
+    this.loop = new LoopScheduler("dialkv-n" + config.nodeId() + "-loop");
+    this.storage = RocksDbStorage.open(dataDir, syncWrites);
+    this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes);
+    this.node = new DialNode(config, transport, storage, new SystemClock(), loop);
+    // Handlers only translate and hop onto the event loop, so they run on the transport threads.
+    this.server =
+        NettyServerBuilder.forAddress(listen)
+            .directExecutor()
+            .maxInboundMessageSize(maxMessageBytes)
+            .addService(new KvService(node))
+            .addService(new ClusterService(node))
+            .addService(new PeerService(node))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      closeQuietly();
+      if (e.getCause() instanceof BindException || e instanceof BindException) {
+        throw new IOException("cannot listen on " + listen + ": address already in use", e);
+      }
+      throw e;
+    }
+    node.start();
+    health.setStatus("", ServingStatus.SERVING);
+    log.info(
+        "n{}: serving on {} (data in {}, {} writes)",
+        config.nodeId(),
+        listen,
+        dataDir,
+        syncWrites ? "fsync'd" : "write-ahead-logged");
+  }
+
+  /** Opens storage, starts serving, and starts heartbeating peers. */
+  public static NodeServer start(
+      NodeConfig config, InetSocketAddress listen, Path dataDir, boolean syncWrites) {
+    try {
+      return new NodeServer(config, listen, dataDir, syncWrites);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public DialNode node() {
+    return node;
+  }
+
+  /** Blocks until the server stops. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /**
+   * Graceful stop: report NOT_SERVING, let in-flight requests finish (up to 5 s), stop the event
+   * loop, then close storage, so RocksDB is never closed under a running task.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("n{}: shutting down", config.nodeId());
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly();
+    log.info("n{}: stopped", config.nodeId());
+  }
+
+  private void closeQuietly() {
+    node.stop();
+    loop.close();
+    transport.close();
+    storage.close();
+  }
+}

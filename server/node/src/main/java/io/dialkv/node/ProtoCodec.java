@@ -1,0 +1,117 @@
+package io.dialkv.node;
+
+import com.google.protobuf.ByteString;
+import io.dialkv.core.coordinator.Provenance;
+import io.dialkv.core.coordinator.ReplicaReply;
+import io.dialkv.core.data.Cell;
+import io.dialkv.core.data.Consistency;
+import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.data.Row;
+import io.dialkv.core.time.Timestamp;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Translates between core values and their protobuf form, on the wire and on disk. The one place
+ * that knows both.
+ */
+public final class ProtoCodec {
+  private ProtoCodec() {}
+
+  public static io.dialkv.proto.v1.Timestamp toProto(Timestamp t) {
+    return io.dialkv.proto.v1.Timestamp.newBuilder()
+        .setPhysicalMillis(t.physicalMillis())
+        .setLogical(t.logical())
+        .setNodeId(t.nodeId())
+        .build();
+  }
+
+  public static Timestamp fromProto(io.dialkv.proto.v1.Timestamp t) {
+    return new Timestamp(t.getPhysicalMillis(), t.getLogical(), t.getNodeId());
+  }
+
+  public static io.dialkv.proto.v1.peer.Row toProto(Row row) {
+    io.dialkv.proto.v1.peer.Row.Builder b = io.dialkv.proto.v1.peer.Row.newBuilder();
+    if (row.deletedAt() != null) {
+      b.setDeletedAt(toProto(row.deletedAt()));
+    }
+    row.cells()
+        .forEach(
+            (name, cell) ->
+                b.addCells(
+                    io.dialkv.proto.v1.peer.Cell.newBuilder()
+                        .setName(name)
+                        .setValue(ByteString.copyFrom(cell.valueUnsafe()))
+                        .setTimestamp(toProto(cell.timestamp()))
+                        .setDeleted(cell.isTombstone())));
+    return b.build();
+  }
+
+  public static Row fromProto(io.dialkv.proto.v1.peer.Row row) {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    for (io.dialkv.proto.v1.peer.Cell c : row.getCellsList()) {
+      Timestamp ts = fromProto(c.getTimestamp());
+      cells.put(
+          c.getName(), c.getDeleted() ? Cell.tombstone(ts) : Cell.live(c.getValue().toByteArray(), ts));
+    }
+    return Row.of(cells, row.hasDeletedAt() ? fromProto(row.getDeletedAt()) : null);
+  }
+
+  /** The level a request asked for; the server's default (QUORUM) when it named none. */
+  public static Consistency fromProto(io.dialkv.proto.v1.Consistency level) {
+    return switch (level) {
+      case ONE -> Consistency.ONE;
+      case QUORUM, CONSISTENCY_UNSPECIFIED -> Consistency.QUORUM;
+      case ALL -> Consistency.ALL;
+      case UNRECOGNIZED -> throw new InvalidRequestException(
+          "unknown consistency level; use ONE, QUORUM or ALL");
+    };
+  }
+
+  /** As {@link #fromProto(io.dialkv.proto.v1.Consistency)}, naming the unknown number. */
+  public static Consistency consistency(io.dialkv.proto.v1.Consistency level, int number) {
+    if (level == io.dialkv.proto.v1.Consistency.UNRECOGNIZED) {
+      throw new InvalidRequestException(
+          "unknown consistency level " + number + "; use ONE (1), QUORUM (2) or ALL (3)");
+    }
+    return fromProto(level);
+  }
+
+  public static io.dialkv.proto.v1.Consistency toProto(Consistency level) {
+    return switch (level) {
+      case ONE -> io.dialkv.proto.v1.Consistency.ONE;
+      case QUORUM -> io.dialkv.proto.v1.Consistency.QUORUM;
+      case ALL -> io.dialkv.proto.v1.Consistency.ALL;
+    };
+  }
+
+  public static io.dialkv.proto.v1.Provenance toProto(Provenance p) {
+    io.dialkv.proto.v1.Provenance.Builder b =
+        io.dialkv.proto.v1.Provenance.newBuilder()
+            .setCoordinatorNodeId(p.coordinator())
+            .setConsistency(toProto(p.consistency()))
+            .addAllReplicas(p.replicas())
+            .setRequired(p.required())
+            .addAllAliveReplicas(p.alive())
+            .setDisagreed(p.disagreed())
+            .addAllReadRepaired(p.readRepaired())
+            .setPossiblyStale(p.possiblyStale());
+    if (p.writeTimestamp() != null) {
+      b.setWriteTimestamp(toProto(p.writeTimestamp()));
+    }
+    for (ReplicaReply r : p.replies()) {
+      io.dialkv.proto.v1.ReplicaReply.Builder rb =
+          io.dialkv.proto.v1.ReplicaReply.newBuilder()
+              .setNodeId(r.nodeId())
+              .setCounted(r.counted())
+              .setBehindResult(r.behindResult())
+              .setAheadOfResult(r.aheadOfResult())
+              .setLatencyMillis(r.latencyMillis());
+      if (r.newest() != null) {
+        rb.setTimestamp(toProto(r.newest()));
+      }
+      b.addReplies(rb);
+    }
+    return b.build();
+  }
+}
