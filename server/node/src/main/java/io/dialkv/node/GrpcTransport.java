@@ -4,7 +4,6 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.HeartbeatResponse;
 import io.dialkv.core.transport.PeerFailureException;
@@ -29,15 +28,15 @@ import java.util.function.Function;
 
 /**
  * The {@link Transport} between node processes: the {@code dialkv.v1.peer.Peer} gRPC service, one
- * channel per peer. Replies are handed back to the sending node's event loop.
+ * channel per peer, all on the node's own event loop, so replies arrive where the core runs.
  */
 public final class GrpcTransport implements Transport {
   private final Map<Integer, String> addresses;
-  private final Scheduler loop;
+  private final EventLoopScheduler loop;
   private final int maxMessageBytes;
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  public GrpcTransport(Map<Integer, String> addresses, Scheduler loop, int maxMessageBytes) {
+  public GrpcTransport(Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes) {
     this.addresses = Map.copyOf(addresses);
     this.loop = loop;
     this.maxMessageBytes = maxMessageBytes;
@@ -105,7 +104,7 @@ public final class GrpcTransport implements Transport {
           @Override
           public void onSuccess(P response) {
             R converted = (R) convert.apply(response);
-            loop.execute(() -> reply.complete(converted));
+            onLoop(() -> reply.complete(converted));
           }
 
           @Override
@@ -123,10 +122,19 @@ public final class GrpcTransport implements Transport {
                     to,
                     status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()),
                     !refused);
-            loop.execute(() -> reply.completeExceptionally(failure));
+            onLoop(() -> reply.completeExceptionally(failure));
           }
         },
         MoreExecutors.directExecutor());
+  }
+
+  /** Replies normally arrive on the loop already (channels share it); deadlines may not. */
+  private void onLoop(Runnable completion) {
+    if (loop.inLoop()) {
+      completion.run();
+    } else {
+      loop.execute(completion);
+    }
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
@@ -147,7 +155,12 @@ public final class GrpcTransport implements Transport {
         node,
         id ->
             NettyChannelBuilder.forTarget(address)
+                .eventLoopGroup(loop.group())
+                .channelType(loop.channelType())
                 .usePlaintext()
+                // Failover and retries are decided by dialkv itself, knowing which calls are safe to
+                // repeat; gRPC's own retry buffering would only cost CPU.
+                .disableRetry()
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
                 .build());

@@ -24,7 +24,7 @@ public final class NodeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
 
   private final NodeConfig config;
-  private final LoopScheduler loop;
+  private final EventLoopScheduler loop;
   private final RocksDbStorage storage;
   private final GrpcTransport transport;
   private final DialNode node;
@@ -36,13 +36,16 @@ public final class NodeServer implements AutoCloseable {
       throws IOException {
     this.config = config;
     int maxMessageBytes = Math.max(4 << 20, config.limits().maxValueBytes() * 2 + (64 << 10));
-    this.loop = new LoopScheduler("dialkv-n" + config.nodeId() + "-loop");
+    this.loop = new EventLoopScheduler("dialkv-n" + config.nodeId() + "-loop");
     this.storage = RocksDbStorage.open(dataDir, syncWrites);
     this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes);
     this.node = new DialNode(config, transport, storage, new SystemClock(), loop);
-    // Handlers only translate and hop onto the event loop, so they run on the transport threads.
+    // One thread serves everything (see EventLoopScheduler); handlers never block it.
     this.server =
         NettyServerBuilder.forAddress(listen)
+            .bossEventLoopGroup(loop.group())
+            .workerEventLoopGroup(loop.group())
+            .channelType(loop.serverChannelType())
             .directExecutor()
             .maxInboundMessageSize(maxMessageBytes)
             .addService(new KvService(node))
