@@ -88,16 +88,24 @@ final class ReadOperation {
   CompletableFuture<ReadResult> start() {
     timer = fanout.scheduler.schedule(timeout, this::onTimeout);
     int initial = trace ? untried.size() : required;
+    List<Integer> targets = new ArrayList<>();
     for (int i = 0; i < initial; i++) {
-      askNext();
+      targets.add(untried.removeFirst());
     }
+    // Count every request in flight before sending any: the own node answers synchronously, and
+    // must not look like the last reply while the others are yet to be sent.
+    inFlight += targets.size();
+    targets.forEach(this::ask);
     return result;
   }
 
   private void askNext() {
-    int node = untried.removeFirst();
-    long sentAt = fanout.clock.monotonicNanos();
     inFlight++;
+    ask(untried.removeFirst());
+  }
+
+  private void ask(int node) {
+    long sentAt = fanout.clock.monotonicNanos();
     fanout
         .send(node, new ReplicaReadRequest(fanout.selfId, key), timeout)
         .whenComplete((reply, failure) -> onReply(node, sentAt, reply, failure));

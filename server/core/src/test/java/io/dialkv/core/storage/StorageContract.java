@@ -1,0 +1,75 @@
+package io.dialkv.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dialkv.core.data.Cell;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.data.Row;
+import io.dialkv.core.time.Timestamp;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link Storage} must do; each implementation's test extends this. */
+public abstract class StorageContract {
+
+  /** A fresh, empty storage. */
+  protected abstract Storage storage();
+
+  /** The same storage closed and opened again, as after a restart. */
+  protected abstract Storage reopen(Storage storage);
+
+  private static Row sampleRow() {
+    Timestamp t = new Timestamp(1_000, 2, 3);
+    return Row.of(
+        Map.of(
+            "email", Cell.live("ada@example.org".getBytes(StandardCharsets.UTF_8), t),
+            "bio", Cell.tombstone(new Timestamp(1_001, 0, 1)),
+            "empty", Cell.live(new byte[0], t)),
+        new Timestamp(999, 0, 2));
+  }
+
+  @Test
+  void absentKeyIsEmpty() {
+    assertThat(storage().get("nothing")).isEmpty();
+  }
+
+  @Test
+  void storesRowsWithTimestampsTombstonesAndDeletions() {
+    Storage storage = storage();
+    Row row = sampleRow();
+    storage.put("profile/ada", row);
+    assertThat(storage.get("profile/ada")).contains(row);
+  }
+
+  @Test
+  void putReplacesTheRow() {
+    Storage storage = storage();
+    storage.put("k", Mutation.put(new byte[] {1}).at(new Timestamp(1, 0, 1)));
+    Row second = Mutation.update(Map.of("value", new byte[] {2}), List.of()).at(new Timestamp(2, 0, 1));
+    storage.put("k", second);
+    assertThat(storage.get("k")).contains(second);
+  }
+
+  @Test
+  void rowsSurviveAReopen() {
+    Storage storage = storage();
+    for (int i = 0; i < 100; i++) {
+      storage.put("key-" + i, sampleRow());
+    }
+    Storage reopened = reopen(storage);
+    for (int i = 0; i < 100; i++) {
+      assertThat(reopened.get("key-" + i)).contains(sampleRow());
+    }
+    assertThat(reopened.approximateRowCount()).isPositive();
+  }
+
+  @Test
+  void keysAreExactUtf8() {
+    Storage storage = storage();
+    storage.put("clé", sampleRow());
+    assertThat(storage.get("cle")).isEmpty();
+    assertThat(storage.get("clé")).isPresent();
+  }
+}
