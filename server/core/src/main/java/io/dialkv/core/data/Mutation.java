@@ -48,11 +48,11 @@ public record Mutation(Map<String, byte[]> set, List<String> unset, boolean repl
     return Row.of(cells, replaceRow ? timestamp : null);
   }
 
-  /** Total bytes of names and values, for size limits. */
+  /** Total bytes of the values written, for the value size limit. */
   public long sizeBytes() {
     long size = 0;
-    for (Map.Entry<String, byte[]> e : set.entrySet()) {
-      size += e.getKey().length() + e.getValue().length;
+    for (byte[] value : set.values()) {
+      size += value.length;
     }
     return size;
   }
