@@ -44,8 +44,6 @@ public final class DialCli implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExitCodeExceptionMapper(
-        e -> e instanceof DialException d ? ExitCodes.of(d) : ExitCodes.FAILURE);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof DialException d) {
