@@ -33,7 +33,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .setNodeId(m.nodeId())
               .setAddress(m.address())
               .setLiveness(m.alive() ? Liveness.UP : Liveness.DOWN)
-              .setPhi(Double.isFinite(m.phi()) ? m.phi() : Double.MAX_VALUE)
+              .setPhi(Double.isFinite(m.phi()) ? Math.max(0, m.phi()) : Double.MAX_VALUE)
               .setTokenCount(m.tokens().size())
               .setRingShare(m.primaryShare())
               .setReplicaShare(m.replicaShare())
