@@ -57,24 +57,18 @@ public final class ProtoCodec {
     return Row.of(cells, row.hasDeletedAt() ? fromProto(row.getDeletedAt()) : null);
   }
 
-  /** The level a request asked for; the server's default (QUORUM) when it named none. */
-  public static Consistency fromProto(io.dialkv.proto.v1.Consistency level) {
+  /**
+   * The level a request asked for: the server's default (QUORUM) when it named none, and a clear
+   * error for a number this server does not know (a newer client, or a hand-made request).
+   */
+  public static Consistency consistency(io.dialkv.proto.v1.Consistency level, int number) {
     return switch (level) {
       case ONE -> Consistency.ONE;
       case QUORUM, CONSISTENCY_UNSPECIFIED -> Consistency.QUORUM;
       case ALL -> Consistency.ALL;
       case UNRECOGNIZED -> throw new InvalidRequestException(
-          "unknown consistency level; use ONE, QUORUM or ALL");
-    };
-  }
-
-  /** As {@link #fromProto(io.dialkv.proto.v1.Consistency)}, naming the unknown number. */
-  public static Consistency consistency(io.dialkv.proto.v1.Consistency level, int number) {
-    if (level == io.dialkv.proto.v1.Consistency.UNRECOGNIZED) {
-      throw new InvalidRequestException(
           "unknown consistency level " + number + "; use ONE (1), QUORUM (2) or ALL (3)");
-    }
-    return fromProto(level);
+    };
   }
 
   public static io.dialkv.proto.v1.Consistency toProto(Consistency level) {
