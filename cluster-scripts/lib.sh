@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_NAME="${DIALKV_CLUSTER:-local}"
 CLUSTER_DIR="$ROOT/.dialkv/$CLUSTER_NAME"
 NODE_JAR="$ROOT/server/node/target/dialkv-node.jar"
-CLI_JAR="$ROOT/client/target/dialkv-cli.jar"
+CLI_JAR="$ROOT/cli/target/dialkv-cli.jar"
 NODE_JAVA_OPTS="${DIALKV_NODE_JAVA_OPTS:--Xms256m -Xmx768m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
 
 die() { echo "error: $*" >&2; exit 2; }
@@ -22,7 +22,7 @@ ensure_built() {
     [ -f "$jar" ] || stale=1
   done
   if [ "$stale" = 0 ]; then
-    if [ -n "$(find "$ROOT/proto/src" "$ROOT/server" "$ROOT/client/src" -newer "$NODE_JAR" -type f \
+    if [ -n "$(find "$ROOT/proto/src" "$ROOT/server" "$ROOT/checker/src/main" "$ROOT/client/src" "$ROOT/cli/src" -newer "$NODE_JAR" -type f \
           \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.xml' \) \
           -not -path '*/target/*' -print -quit 2>/dev/null)" ]; then
       stale=1
@@ -30,7 +30,7 @@ ensure_built() {
   fi
   if [ "$stale" = 1 ]; then
     echo "building dialkv (first run takes a few minutes)..." >&2
-    (cd "$ROOT" && ./mvnw -B -q -DskipTests -pl server/node,client -am package) >&2 \
+    (cd "$ROOT" && ./mvnw -B -q -DskipTests -pl server/node,cli -am package) >&2 \
       || die "build failed; run ./mvnw -B -DskipTests package to see why"
   fi
 }

@@ -65,7 +65,7 @@ public final class LinearizabilityChecker {
       for (java.util.Iterator<Search> it = active.iterator(); it.hasNext(); ) {
         Search search = it.next();
         long before = search.steps;
-        Verdict v = search.run(SLICE_STEPS);
+        Verdict v = search.run(Math.min(SLICE_STEPS, Math.max(0, stepBudget - steps)));
         steps += search.steps - before;
         if (v == Verdict.NOT_LINEARIZABLE) {
           return new CheckResult(v, operations.size(), partitions.size(), steps, since(start), search.counterexample(), null);
@@ -75,6 +75,7 @@ public final class LinearizabilityChecker {
         }
       }
       if (!active.isEmpty() && (steps >= stepBudget || System.nanoTime() > deadline)) {
+        // Out of budget with keys still undecided (and none found non-linearizable): say so.
         Object key = active.get(0).key;
         return new CheckResult(Verdict.UNKNOWN, operations.size(), partitions.size(), steps, since(start), null,
             key == null ? "(all)" : key);

@@ -35,8 +35,10 @@ public record Operation(
 
   @Override
   public String toString() {
-    String result = indeterminate() ? "?" : String.valueOf(output);
-    return "p" + process + " " + f + (key == null ? "" : " " + key) + " " + input + " -> " + result
+    String args = (key == null ? "" : " " + key) + (input == null ? "" : " " + input);
+    String result =
+        indeterminate() ? " -> ?" : output == null || output.equals(input) ? "" : " -> " + output;
+    return "p" + process + " " + f + args + result
         + " [" + callIndex + ".." + (indeterminate() ? "∞" : returnIndex) + "]";
   }
 }

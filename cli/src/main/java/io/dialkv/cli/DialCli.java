@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       ProfileCommands.class,
       ClusterCommands.class,
       BenchCommand.class,
+      CheckCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {
@@ -57,6 +58,9 @@ public final class DialCli implements Runnable {
           commandLine.getErr().println("error: " + e);
           return ExitCodes.FAILURE;
         });
-    return cli.execute(args);
+    int exit = cli.execute(args);
+    out.flush();
+    err.flush();
+    return exit;
   }
 }
