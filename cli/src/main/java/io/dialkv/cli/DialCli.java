@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       ClusterCommands.class,
       BenchCommand.class,
       CheckCommand.class,
+      TestCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

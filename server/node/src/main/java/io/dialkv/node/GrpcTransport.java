@@ -34,18 +34,27 @@ public final class GrpcTransport implements Transport {
   private final Map<Integer, String> addresses;
   private final EventLoopScheduler loop;
   private final int maxMessageBytes;
+  private final LinkRules links;
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  public GrpcTransport(Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes) {
+  public GrpcTransport(
+      Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes, LinkRules links) {
     this.addresses = Map.copyOf(addresses);
     this.loop = loop;
     this.maxMessageBytes = maxMessageBytes;
+    this.links = links;
   }
 
   @Override
   public <R extends PeerResponse> CompletableFuture<R> send(
       int to, PeerRequest<R> request, Duration timeout) {
     CompletableFuture<R> reply = new CompletableFuture<>();
+    if (links.blocks(to)) {
+      // A cut link: nothing is sent and nothing comes back; the sender learns only by timing out.
+      loop.schedule(timeout, () -> reply.completeExceptionally(
+          new PeerFailureException(to, "timed out after " + timeout.toMillis() + " ms (link cut)", true)));
+      return reply;
+    }
     ManagedChannel channel = channel(to);
     if (channel == null) {
       reply.completeExceptionally(new PeerFailureException(to, "unknown node", false));

@@ -114,6 +114,18 @@ public final class NodeMain implements Callable<Integer> {
               + "Without it a killed process still loses nothing.")
   boolean syncWrites;
 
+  @Option(
+      names = "--test-mode",
+      description =
+          "Serve the admin API (link rules, clock skew) to any client, for partition tests. "
+              + "Never on a node holding real data.")
+  boolean testMode;
+
+  @Option(
+      names = "--admin-token",
+      description = "Serve the admin API to callers that send this token in the dialkv-admin-token header.")
+  String adminToken;
+
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -152,7 +164,9 @@ public final class NodeMain implements Callable<Integer> {
             Duration.ofMillis(heartbeatIntervalMillis),
             phiThreshold,
             new RequestLimits(maxKeyBytes, maxValueBytes));
-    NodeServer server = NodeServer.start(config, listenAddress, dataDir, syncWrites);
+    NodeServer server =
+        NodeServer.start(
+            config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken));
     Runtime.getRuntime()
         .addShutdownHook(new Thread(server::close, "dialkv-n" + nodeId + "-shutdown"));
     log.info("n{}: ready", nodeId);

@@ -32,14 +32,16 @@ public final class NodeServer implements AutoCloseable {
   private final Server server;
   private boolean closed;
 
-  private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, boolean syncWrites)
+  private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, Options options)
       throws IOException {
     this.config = config;
     int maxMessageBytes = Math.max(4 << 20, config.limits().maxValueBytes() * 2 + (64 << 10));
     this.loop = new EventLoopScheduler("dialkv-n" + config.nodeId() + "-loop");
-    this.storage = RocksDbStorage.open(dataDir, syncWrites);
-    this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes);
-    this.node = new DialNode(config, transport, storage, new SystemClock(), loop);
+    this.storage = RocksDbStorage.open(dataDir, options.syncWrites());
+    LinkRules links = new LinkRules();
+    SystemClock clock = new SystemClock();
+    this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes, links);
+    this.node = new DialNode(config, transport, storage, clock, loop);
     // One thread serves everything (see EventLoopScheduler); handlers never block it.
     this.server =
         NettyServerBuilder.forAddress(listen)
@@ -50,7 +52,10 @@ public final class NodeServer implements AutoCloseable {
             .maxInboundMessageSize(maxMessageBytes)
             .addService(new KvService(node))
             .addService(new ClusterService(node))
-            .addService(new PeerService(node))
+            .addService(new PeerService(node, links))
+            .addService(
+                new AdminService(config.nodeId(), links, clock)
+                    .guarded(options.testMode(), options.adminToken()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
@@ -70,14 +75,30 @@ public final class NodeServer implements AutoCloseable {
         config.nodeId(),
         listen,
         dataDir,
-        syncWrites ? "fsync'd" : "write-ahead-logged");
+        options.syncWrites() ? "fsync'd" : "write-ahead-logged");
+    if (options.testMode()) {
+      log.warn("n{}: TEST MODE: any client may inject faults through the admin API", config.nodeId());
+    }
+  }
+
+  /**
+   * Process-level settings that the core does not see.
+   *
+   * @param syncWrites fsync the write-ahead log on every write
+   * @param testMode serve the admin (fault injection) API to anyone
+   * @param adminToken serve the admin API to callers presenting this token (null: nobody)
+   */
+  public record Options(boolean syncWrites, boolean testMode, String adminToken) {
+    public static Options defaults() {
+      return new Options(false, false, null);
+    }
   }
 
   /** Opens storage, starts serving, and starts heartbeating peers. */
   public static NodeServer start(
-      NodeConfig config, InetSocketAddress listen, Path dataDir, boolean syncWrites) {
+      NodeConfig config, InetSocketAddress listen, Path dataDir, Options options) {
     try {
-      return new NodeServer(config, listen, dataDir, syncWrites);
+      return new NodeServer(config, listen, dataDir, options);
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }

@@ -13,15 +13,25 @@ import io.grpc.stub.StreamObserver;
 /** The gRPC face of a node's replica role: translates peer requests to core calls and back. */
 final class PeerService extends PeerGrpc.PeerImplBase {
   private final DialNode node;
+  private final LinkRules links;
 
-  PeerService(DialNode node) {
+  PeerService(DialNode node, LinkRules links) {
     this.node = node;
+    this.links = links;
+  }
+
+  /** Requests from a peer behind a cut link are dropped unanswered; the peer times out. */
+  private boolean cut(int from) {
+    return links.blocks(from);
   }
 
   @Override
   public void write(
       io.dialkv.proto.v1.peer.ReplicaWriteRequest request,
       StreamObserver<ReplicaWriteResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
     Replies.relay(
         node.handlePeer(
             new ReplicaWriteRequest(
@@ -34,6 +44,9 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void read(
       io.dialkv.proto.v1.peer.ReplicaReadRequest request,
       StreamObserver<ReplicaReadResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
     Replies.relay(
         node.handlePeer(new ReplicaReadRequest(request.getFromNodeId(), request.getKey())),
         r -> ReplicaReadResponse.newBuilder()
@@ -47,6 +60,9 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void heartbeat(
       io.dialkv.proto.v1.peer.HeartbeatRequest request,
       StreamObserver<HeartbeatResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
     Replies.relay(
         node.handlePeer(
             new HeartbeatRequest(request.getFromNodeId(), ProtoCodec.fromProto(request.getClock()))),

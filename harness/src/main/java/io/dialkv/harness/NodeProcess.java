@@ -1,0 +1,102 @@
+package io.dialkv.harness;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** One dialkv node running as its own process, from the node's shaded jar. */
+public final class NodeProcess {
+  private final int id;
+  private final int port;
+  private final List<String> command;
+  private final Path log;
+  private Process process;
+
+  NodeProcess(int id, int port, String peers, int replicationFactor, Path dir, Path nodeJar, List<String> extraArgs) {
+    this.id = id;
+    this.port = port;
+    this.log = dir.resolve("n" + id + ".log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    command = new ArrayList<>(List.of(
+        java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-jar", nodeJar.toString(),
+        "--node-id", String.valueOf(id),
+        "--listen", "127.0.0.1:" + port,
+        "--peers", peers,
+        "--replication-factor", String.valueOf(replicationFactor),
+        "--data-dir", dir.resolve("data-n" + id).toString()));
+    command.addAll(extraArgs);
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public String endpoint() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public void start() throws IOException {
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+  }
+
+  public boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** SIGKILL: the process gets no chance to flush or close anything. */
+  public void kill() throws InterruptedException {
+    if (process != null) {
+      resume(); // a stopped process would hold its exit until continued
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL if it does not stop in 15 s). */
+  public int stop() throws InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return process == null ? -1 : process.exitValue();
+    }
+    resume();
+    process.destroy();
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    return process.exitValue();
+  }
+
+  /** SIGSTOP: the process freezes, its sockets stay open. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  public void resume() throws InterruptedException {
+    try {
+      signal("CONT");
+    } catch (IOException e) {
+      // no kill command: nothing was paused either
+    }
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    if (process != null && process.isAlive()) {
+      new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+          .redirectErrorStream(true)
+          .start()
+          .waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.dialkv.harness;
+
+import io.dialkv.client.DialClient;
+import io.dialkv.client.DialException;
+import io.dialkv.proto.v1.AdminGrpc;
+import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.SetClockSkewRequest;
+import io.dialkv.proto.v1.SetLinkRulesRequest;
+import io.dialkv.proto.v1.TopologyResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A cluster of real node processes on 127.0.0.1 with free ports and a fresh directory, and the
+ * controls a nemesis needs: kill, restart, pause, resume, link rules and clock skew (the last two
+ * over the admin API, so nodes run with {@code --test-mode}). Closing it kills every process it
+ * started; a shutdown hook does the same if the JVM dies first.
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final Map<Integer, ManagedChannel> adminChannels = new HashMap<>();
+  private final int replicationFactor;
+  private final Thread reaper;
+
+  /**
+   * Starts the nodes; they are not yet known to be up (see {@link #awaitHealthy}).
+   *
+   * @param nodeJar the node's shaded jar
+   * @param baseDir directory under which this cluster gets a fresh folder for data and logs
+   * @param testMode start nodes with --test-mode so that faults can be injected
+   */
+  public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode)
+      throws IOException {
+    if (!Files.isRegularFile(nodeJar)) {
+      throw new IllegalArgumentException(
+          "node jar " + nodeJar + " not found; build it with ./mvnw -B -DskipTests package");
+    }
+    this.replicationFactor = replicationFactor;
+    Files.createDirectories(baseDir);
+    Path dir = Files.createTempDirectory(baseDir, "cluster-");
+    List<Integer> ports = freePorts(size);
+    StringBuilder peers = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      peers.append(i == 0 ? "" : ",").append(i + 1).append("=127.0.0.1:").append(ports.get(i));
+    }
+    List<String> extra = testMode ? List.of("--test-mode") : List.of();
+    for (int i = 0; i < size; i++) {
+      nodes.add(new NodeProcess(i + 1, ports.get(i), peers.toString(), replicationFactor, dir, nodeJar, extra));
+    }
+    reaper = new Thread(this::killAll, "kill-dialkv-nodes");
+    Runtime.getRuntime().addShutdownHook(reaper);
+    try {
+      for (NodeProcess node : nodes) {
+        node.start();
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static List<Integer> freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets.add(new ServerSocket(0));
+      }
+      return sockets.stream().map(ServerSocket::getLocalPort).toList();
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  public int size() {
+    return nodes.size();
+  }
+
+  public int replicationFactor() {
+    return replicationFactor;
+  }
+
+  public List<Integer> nodeIds() {
+    return nodes.stream().map(NodeProcess::id).toList();
+  }
+
+  public NodeProcess node(int id) {
+    return nodes.get(id - 1);
+  }
+
+  public List<String> endpoints() {
+    return nodes.stream().map(NodeProcess::endpoint).toList();
+  }
+
+  public DialClient client() {
+    return DialClient.builder().endpoints(endpoints()).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  public DialClient clientOf(int id) {
+    return DialClient.builder().endpoints(List.of(node(id).endpoint())).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** Waits until every running node answers and sees every running node up and the others down. */
+  public void awaitHealthy(Duration limit) throws InterruptedException {
+    try (DialClient client = client()) {
+      poll(() -> nodes.stream().filter(NodeProcess::isAlive).allMatch(n -> seesExpected(client, n)), limit,
+          "the cluster did not become healthy");
+    }
+  }
+
+  private boolean seesExpected(DialClient client, NodeProcess observer) {
+    try {
+      TopologyResponse t = client.topology(observer.endpoint());
+      return t.getNodesList().stream()
+          .allMatch(info -> (info.getLiveness() == Liveness.UP) == node(info.getNodeId()).isAlive());
+    } catch (DialException e) {
+      return false;
+    }
+  }
+
+  private static void poll(BooleanSupplier condition, Duration limit, String failure) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(failure + " within " + limit);
+      }
+      TimeUnit.MILLISECONDS.sleep(200); // polling processes we do not control
+    }
+  }
+
+  /** Makes the node drop all traffic to and from the given peers (an empty set heals it). */
+  public void setLinkRules(int node, Collection<Integer> blockedPeers) {
+    AdminGrpc.newBlockingStub(admin(node))
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .setLinkRules(SetLinkRulesRequest.newBuilder().addAllBlockedPeers(blockedPeers).build());
+  }
+
+  /** Shifts the node's wall clock. */
+  public void setClockSkew(int node, long skewMillis) {
+    AdminGrpc.newBlockingStub(admin(node))
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .setClockSkew(SetClockSkewRequest.newBuilder().setSkewMillis(skewMillis).build());
+  }
+
+  private synchronized ManagedChannel admin(int node) {
+    return adminChannels.computeIfAbsent(
+        node, id -> NettyChannelBuilder.forTarget(node(id).endpoint()).usePlaintext().build());
+  }
+
+  private void killAll() {
+    for (NodeProcess node : nodes) {
+      try {
+        node.kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    adminChannels.values().forEach(ManagedChannel::shutdownNow);
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running already
+    }
+  }
+}

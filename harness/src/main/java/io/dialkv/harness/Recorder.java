@@ -1,0 +1,44 @@
+package io.dialkv.harness;
+
+import io.dialkv.checker.edn.Keyword;
+import io.dialkv.checker.history.Op;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records a run's history as it happens: client invocations and completions, and nemesis events,
+ * in the order they occur, with times in nanoseconds since the start of the run. Thread-safe.
+ */
+public final class Recorder {
+  private final long startNanos = System.nanoTime();
+  private final List<Op> events = new ArrayList<>();
+
+  public long now() {
+    return System.nanoTime() - startNanos;
+  }
+
+  /** Records an event; {@code level} (e.g. QUORUM) goes into the op as {@code :level}. */
+  public synchronized Op record(Object process, Op.Type type, String f, String key, Object value, String level,
+      String error) {
+    Map<Object, Object> extra = new LinkedHashMap<>();
+    if (level != null) {
+      extra.put(Keyword.of("level"), Keyword.of(level));
+    }
+    if (error != null) {
+      extra.put(Keyword.of("error"), error);
+    }
+    Op op = new Op(process, type, f, key, value, now(), extra);
+    events.add(op);
+    return op;
+  }
+
+  public synchronized void nemesis(Op.Type type, String f, String what) {
+    events.add(new Op(Op.NEMESIS, type, f, null, what, now(), Map.of()));
+  }
+
+  public synchronized List<Op> events() {
+    return List.copyOf(events);
+  }
+}

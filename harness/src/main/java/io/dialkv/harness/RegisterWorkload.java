@@ -1,0 +1,97 @@
+package io.dialkv.harness;
+
+import io.dialkv.checker.history.Op;
+import io.dialkv.client.DialClient;
+import io.dialkv.client.DialException;
+import io.dialkv.proto.v1.Consistency;
+import io.dialkv.proto.v1.GetResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Jepsen's register workload: clients, each bound to one node (so that a partition puts clients on
+ * both sides), read and write a handful of keys at one consistency level. Every write writes a
+ * value no other write uses, so a read tells exactly which write it saw.
+ */
+public final class RegisterWorkload {
+  /** A client's operation outcome, mapped from the error kind. */
+  static Op.Type outcome(DialException e, boolean write) {
+    return switch (e.kind()) {
+      // Certainly not applied: nothing was sent, or the request was refused before any replica.
+      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT -> Op.Type.FAIL;
+      // A read that did not complete changed nothing; a write may have been applied.
+      default -> write ? Op.Type.INFO : Op.Type.FAIL;
+    };
+  }
+
+  private final String level;
+  private final List<String> keys;
+  private final Recorder recorder;
+  private final Duration thinkTime;
+
+  public RegisterWorkload(String level, int keyCount, Recorder recorder, Duration thinkTime) {
+    this.level = level;
+    List<String> k = new ArrayList<>();
+    for (int i = 0; i < keyCount; i++) {
+      k.add(level.toLowerCase(java.util.Locale.ROOT) + "-r" + i);
+    }
+    this.keys = List.copyOf(k);
+    this.recorder = recorder;
+    this.thinkTime = thinkTime;
+  }
+
+  public List<String> keys() {
+    return keys;
+  }
+
+  public String level() {
+    return level;
+  }
+
+  /**
+   * Runs one client until the deadline: bound to {@code endpoint}, first process id
+   * {@code process}; after an indeterminate operation it continues as process {@code process +
+   * stride}, as Jepsen does, since the old process may still have an operation in flight.
+   */
+  public void runClient(String endpoint, long process, long stride, long deadlineNanos, Random random)
+      throws InterruptedException {
+    Consistency consistency = Consistency.valueOf(level);
+    long nextValue = process * 1_000_000L;
+    try (DialClient client =
+        DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {
+      while (System.nanoTime() < deadlineNanos) {
+        String key = keys.get(random.nextInt(keys.size()));
+        boolean write = random.nextBoolean();
+        if (write) {
+          long value = ++nextValue;
+          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, null);
+          try {
+            client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), consistency);
+            recorder.record(process, Op.Type.OK, "write", key, value, level, null);
+          } catch (DialException e) {
+            Op.Type type = outcome(e, true);
+            recorder.record(process, type, "write", key, value, level, e.kind().name());
+            if (type == Op.Type.INFO) {
+              process += stride;
+            }
+          }
+        } else {
+          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, null);
+          try {
+            GetResponse r = client.get(key, consistency, false);
+            // Absent reads as the initial value 0; no write ever writes 0.
+            long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
+            recorder.record(process, Op.Type.OK, "read", key, value, level, null);
+          } catch (DialException e) {
+            recorder.record(process, Op.Type.FAIL, "read", key, null, level, e.kind().name());
+          }
+        }
+        TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));
+      }
+    }
+  }
+}

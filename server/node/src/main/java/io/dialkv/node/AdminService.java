@@ -1,0 +1,87 @@
+package io.dialkv.node;
+
+import io.dialkv.proto.v1.AdminGrpc;
+import io.dialkv.proto.v1.SetClockSkewRequest;
+import io.dialkv.proto.v1.SetClockSkewResponse;
+import io.dialkv.proto.v1.SetLinkRulesRequest;
+import io.dialkv.proto.v1.SetLinkRulesResponse;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Fault injection for the partition tests: link rules and clock skew. */
+final class AdminService extends AdminGrpc.AdminImplBase {
+  static final Metadata.Key<String> TOKEN =
+      Metadata.Key.of("dialkv-admin-token", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+
+  private final int nodeId;
+  private final LinkRules links;
+  private final SystemClock clock;
+
+  AdminService(int nodeId, LinkRules links, SystemClock clock) {
+    this.nodeId = nodeId;
+    this.links = links;
+    this.clock = clock;
+  }
+
+  /**
+   * The service guarded by the node's admin policy: open in test mode, else only to callers that
+   * present the admin token, else closed to everyone.
+   */
+  ServerServiceDefinition guarded(boolean testMode, String token) {
+    return ServerInterceptors.intercept(this, new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String denied = null;
+        if (!testMode) {
+          String given = headers.get(TOKEN);
+          if (token == null) {
+            denied = "admin calls are disabled; start the node with --test-mode or --admin-token";
+          } else if (given == null || !MessageDigest.isEqual(
+              given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            denied = "admin calls need the node's admin token in the dialkv-admin-token header";
+          }
+        }
+        if (denied != null) {
+          call.close(Status.PERMISSION_DENIED.withDescription(denied), new Metadata());
+          return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    });
+  }
+
+  @Override
+  public void setLinkRules(SetLinkRulesRequest request, StreamObserver<SetLinkRulesResponse> observer) {
+    TreeSet<Integer> blocked = new TreeSet<>(request.getBlockedPeersList());
+    blocked.remove(nodeId);
+    links.block(blocked);
+    if (blocked.isEmpty()) {
+      log.warn("n{}: admin healed all links", nodeId);
+    } else {
+      log.warn("n{}: admin cut links to {}", nodeId, blocked);
+    }
+    observer.onNext(SetLinkRulesResponse.newBuilder().setNodeId(nodeId).addAllBlockedPeers(blocked).build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void setClockSkew(SetClockSkewRequest request, StreamObserver<SetClockSkewResponse> observer) {
+    clock.setSkewMillis(request.getSkewMillis());
+    log.warn("n{}: admin set clock skew to {} ms", nodeId, request.getSkewMillis());
+    observer.onNext(SetClockSkewResponse.newBuilder().setNodeId(nodeId).setSkewMillis(request.getSkewMillis()).build());
+    observer.onCompleted();
+  }
+}
