@@ -19,12 +19,18 @@ public final class Recorder {
     return System.nanoTime() - startNanos;
   }
 
-  /** Records an event; {@code level} (e.g. QUORUM) goes into the op as {@code :level}. */
+  /**
+   * Records an event; {@code level} (e.g. QUORUM) goes into the op as {@code :level}, the node the
+   * client talks to (0 for none in particular) as {@code :node}, an error kind as {@code :error}.
+   */
   public synchronized Op record(Object process, Op.Type type, String f, String key, Object value, String level,
-      String error) {
+      int node, String error) {
     Map<Object, Object> extra = new LinkedHashMap<>();
     if (level != null) {
       extra.put(Keyword.of("level"), Keyword.of(level));
+    }
+    if (node > 0) {
+      extra.put(Keyword.of("node"), (long) node);
     }
     if (error != null) {
       extra.put(Keyword.of("error"), error);

@@ -53,11 +53,12 @@ public final class RegisterWorkload {
   }
 
   /**
-   * Runs one client until the deadline: bound to {@code endpoint}, first process id
+   * Runs one client until the deadline: bound to node {@code node} at {@code endpoint} (recorded
+   * in each op as {@code :node}), first process id
    * {@code process}; after an indeterminate operation it continues as process {@code process +
    * stride}, as Jepsen does, since the old process may still have an operation in flight.
    */
-  public void runClient(String endpoint, long process, long stride, long deadlineNanos, Random random)
+  public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
       throws InterruptedException {
     Consistency consistency = Consistency.valueOf(level);
     long nextValue = process * 1_000_000L;
@@ -68,26 +69,26 @@ public final class RegisterWorkload {
         boolean write = random.nextBoolean();
         if (write) {
           long value = ++nextValue;
-          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, null);
+          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null);
           try {
             client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), consistency);
-            recorder.record(process, Op.Type.OK, "write", key, value, level, null);
+            recorder.record(process, Op.Type.OK, "write", key, value, level, node, null);
           } catch (DialException e) {
             Op.Type type = outcome(e, true);
-            recorder.record(process, type, "write", key, value, level, e.kind().name());
+            recorder.record(process, type, "write", key, value, level, node, e.kind().name());
             if (type == Op.Type.INFO) {
               process += stride;
             }
           }
         } else {
-          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, null);
+          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, node, null);
           try {
             GetResponse r = client.get(key, consistency, false);
             // Absent reads as the initial value 0; no write ever writes 0.
             long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
-            recorder.record(process, Op.Type.OK, "read", key, value, level, null);
+            recorder.record(process, Op.Type.OK, "read", key, value, level, node, null);
           } catch (DialException e) {
-            recorder.record(process, Op.Type.FAIL, "read", key, null, level, e.kind().name());
+            recorder.record(process, Op.Type.FAIL, "read", key, null, level, node, e.kind().name());
           }
         }
         TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));

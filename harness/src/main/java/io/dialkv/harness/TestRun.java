@@ -94,7 +94,7 @@ public final class TestRun {
             Random clientRandom = new Random(random.nextLong());
             String endpoint = cluster.node(node).endpoint();
             running.add(pool.submit(() -> {
-              workload.runClient(endpoint, p, clients, deadline, clientRandom);
+              workload.runClient(node, endpoint, p, clients, deadline, clientRandom);
               return null;
             }));
           }
@@ -135,9 +135,11 @@ public final class TestRun {
       log.info("nemesis: {}", what);
       recorder.nemesis(Op.Type.INFO, "start", what);
       sleepUntil(Math.min(deadline, System.nanoTime() + o.fault().toNanos()));
+      // The fault window closes before healing begins, so that nothing counted "during the fault"
+      // could have been helped by a partly healed cluster.
+      recorder.nemesis(Op.Type.INFO, "stop", "healing");
       nemesis.heal(cluster);
       log.info("nemesis: healed");
-      recorder.nemesis(Op.Type.INFO, "stop", "healed");
     }
   }
 
@@ -190,15 +192,15 @@ public final class TestRun {
         for (String key : w.keys()) {
           long p = process++;
           for (int attempt = 0; ; attempt++) {
-            recorder.record(p, Op.Type.INVOKE, "read", key, null, w.level(), null);
+            recorder.record(p, Op.Type.INVOKE, "read", key, null, w.level(), 0, null);
             try {
               GetResponse r = client.get(key, Consistency.ALL, false);
               long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
-              recorder.record(p, Op.Type.OK, "read", key, value, w.level(), null);
+              recorder.record(p, Op.Type.OK, "read", key, value, w.level(), 0, null);
               values.put(key, value);
               break;
             } catch (DialException e) {
-              recorder.record(p, Op.Type.FAIL, "read", key, null, w.level(), e.kind().name());
+              recorder.record(p, Op.Type.FAIL, "read", key, null, w.level(), 0, e.kind().name());
               if (attempt >= 20) {
                 log.warn("final read of {} failed 20 times: {}", key, e.getMessage());
                 break;

@@ -1,5 +1,7 @@
 package io.dialkv.it;
 
+import io.dialkv.harness.ProcessCluster;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -20,7 +22,7 @@ class CliTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new ProcessCluster(3, 3);
+    cluster = Clusters.start(3, 3);
     cluster.awaitHealthy(Duration.ofSeconds(60));
   }
 
@@ -35,7 +37,7 @@ class CliTest {
     List<String> all = new ArrayList<>(List.of(args));
     if (!all.contains("--help") && !all.contains("-e")) {
       all.add("-e");
-      all.add(cluster.endpointList());
+      all.add(String.join(",", cluster.endpoints()));
     }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

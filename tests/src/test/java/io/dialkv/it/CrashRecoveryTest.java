@@ -1,5 +1,7 @@
 package io.dialkv.it;
 
+import io.dialkv.harness.ProcessCluster;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +26,7 @@ class CrashRecoveryTest {
 
   @BeforeEach
   void start() throws Exception {
-    cluster = new ProcessCluster(3, 3);
+    cluster = Clusters.start(3, 3);
     cluster.awaitHealthy(Duration.ofSeconds(60));
   }
 
@@ -84,7 +86,7 @@ class CrashRecoveryTest {
     int exit = cluster.node(3).stop();
 
     assertThat(exit).isEqualTo(143); // 128 + SIGTERM, after the shutdown hook ran
-    assertThat(ProcessCluster.read(cluster.node(3).log())).contains("n3: shutting down").contains("n3: stopped");
+    assertThat(java.nio.file.Files.readString(cluster.node(3).log())).contains("n3: shutting down").contains("n3: stopped");
 
     cluster.node(3).start();
     cluster.awaitHealthy(Duration.ofSeconds(60));

@@ -1,8 +1,15 @@
 package io.dialkv.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import io.dialkv.harness.ProcessCluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dialkv.proto.v1.AdminGrpc;
+import io.dialkv.proto.v1.SetLinkRulesRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -30,7 +37,7 @@ class GrpcToolingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new ProcessCluster(1, 1);
+    cluster = Clusters.start(1, 1);
     cluster.awaitHealthy(Duration.ofSeconds(60));
     channel = NettyChannelBuilder.forTarget(cluster.node(1).endpoint()).usePlaintext().build();
   }
@@ -41,6 +48,17 @@ class GrpcToolingTest {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     cluster.close();
+  }
+
+  @Test
+  void faultInjectionIsRefusedUnlessTheNodeRunsInTestMode() {
+    assertThatThrownBy(() -> AdminGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .setLinkRules(SetLinkRulesRequest.newBuilder().addBlockedPeers(2).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+          assertThat(e.getStatus().getDescription()).contains("start the node with --test-mode or --admin-token");
+        });
   }
 
   @Test
