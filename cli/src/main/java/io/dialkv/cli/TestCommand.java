@@ -70,6 +70,12 @@ final class TestCommand implements Callable<Integer> {
       description = "Time the linearizability checker may take per level before saying unknown (default: ${DEFAULT-VALUE}).")
   int checkBudgetSeconds;
 
+  @Option(names = "--partition-backend", defaultValue = "links",
+      description = "How partitions are made: links (node-level link rules over the admin API; anywhere) or netns "
+          + "(each node in its own network namespace, real packets dropped by iptables; Linux and root only) "
+          + "(default: ${DEFAULT-VALUE}).")
+  String partitionBackend;
+
   @Option(names = "--out", description = "Report folder (default: dialkv-test-<nemesis>-<time> here).")
   Path out;
 
@@ -87,6 +93,10 @@ final class TestCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "unknown level '" + level + "'; levels: ONE, QUORUM, ALL");
       }
+    }
+    if (!List.of("links", "netns").contains(partitionBackend)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "unknown partition back-end '" + partitionBackend + "'; use links or netns");
     }
     if (seconds < 1 || faultSeconds < 1 || healSeconds < 1 || nodes < 1 || keys < 1 || clientsPerNode < 1
         || replicationFactor < 1 || replicationFactor > nodes) {
@@ -111,7 +121,8 @@ final class TestCommand implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     TestRun.Result result = TestRun.run(new TestRun.Options(nodes, replicationFactor, levels, nemesis,
         Duration.ofSeconds(seconds), Duration.ofSeconds(faultSeconds), Duration.ofSeconds(healSeconds), keys,
-        clientsPerNode, Duration.ofMillis(thinkMillis), s, jar, dir, Duration.ofSeconds(checkBudgetSeconds)));
+        clientsPerNode, Duration.ofMillis(thinkMillis), s, jar, dir, Duration.ofSeconds(checkBudgetSeconds),
+        partitionBackend));
     spec.commandLine().getOut().print(Report.table(result));
     spec.commandLine().getOut().println("report: " + dir.resolve("report.html").toAbsolutePath());
     return 0;

@@ -14,8 +14,12 @@ public final class NodeProcess {
   private final Path log;
   private Process process;
 
-  NodeProcess(int id, int port, String peers, int replicationFactor, Path dir, Path nodeJar, List<String> extraArgs) {
+  private final String host;
+
+  NodeProcess(int id, String host, int port, String peers, int replicationFactor, Path dir, Path nodeJar,
+      List<String> extraArgs, NetnsNetwork netns) {
     this.id = id;
+    this.host = host;
     this.port = port;
     this.log = dir.resolve("n" + id + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -23,11 +27,16 @@ public final class NodeProcess {
         java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-jar", nodeJar.toString(),
         "--node-id", String.valueOf(id),
-        "--listen", "127.0.0.1:" + port,
+        "--listen", host + ":" + port,
         "--peers", peers,
         "--replication-factor", String.valueOf(replicationFactor),
         "--data-dir", dir.resolve("data-n" + id).toString()));
     command.addAll(extraArgs);
+    if (netns != null) {
+      List<String> wrapped = netns.inNamespace(id, command);
+      command.clear();
+      command.addAll(wrapped);
+    }
   }
 
   public int id() {
@@ -35,7 +44,7 @@ public final class NodeProcess {
   }
 
   public String endpoint() {
-    return "127.0.0.1:" + port;
+    return host + ":" + port;
   }
 
   public Path log() {

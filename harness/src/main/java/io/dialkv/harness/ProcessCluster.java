@@ -32,6 +32,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final Map<Integer, ManagedChannel> adminChannels = new HashMap<>();
   private final int replicationFactor;
+  private final NetnsNetwork netns;
   private final Thread reaper;
 
   /**
@@ -43,6 +44,16 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode)
       throws IOException {
+    this(size, replicationFactor, nodeJar, baseDir, testMode, null);
+  }
+
+  /**
+   * As above, with every node in its own network namespace (see {@link NetnsNetwork}); link rules
+   * are then iptables rules that drop real packets, and the cluster closes the network with itself.
+   */
+  public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
+      NetnsNetwork netns) throws IOException {
+    this.netns = netns;
     if (!Files.isRegularFile(nodeJar)) {
       throw new IllegalArgumentException(
           "node jar " + nodeJar + " not found; build it with ./mvnw -B -DskipTests package");
@@ -50,14 +61,18 @@ public final class ProcessCluster implements AutoCloseable {
     this.replicationFactor = replicationFactor;
     Files.createDirectories(baseDir);
     Path dir = Files.createTempDirectory(baseDir, "cluster-");
-    List<Integer> ports = freePorts(size);
+    // On loopback every node needs a port of its own; in namespaces each has its own address.
+    List<Integer> ports = netns == null ? freePorts(size) : java.util.Collections.nCopies(size, 7101);
+    List<String> hosts = new ArrayList<>();
     StringBuilder peers = new StringBuilder();
     for (int i = 0; i < size; i++) {
-      peers.append(i == 0 ? "" : ",").append(i + 1).append("=127.0.0.1:").append(ports.get(i));
+      hosts.add(netns == null ? "127.0.0.1" : netns.address(i + 1));
+      peers.append(i == 0 ? "" : ",").append(i + 1).append('=').append(hosts.get(i)).append(':').append(ports.get(i));
     }
     List<String> extra = testMode ? List.of("--test-mode") : List.of();
     for (int i = 0; i < size; i++) {
-      nodes.add(new NodeProcess(i + 1, ports.get(i), peers.toString(), replicationFactor, dir, nodeJar, extra));
+      nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), peers.toString(), replicationFactor, dir, nodeJar,
+          extra, netns));
     }
     reaper = new Thread(this::killAll, "kill-dialkv-nodes");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -141,8 +156,22 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  /** Makes the node drop all traffic to and from the given peers (an empty set heals it). */
+  /**
+   * Makes the node drop all traffic to and from the given peers (an empty set heals it): through
+   * the node's admin API on loopback, with iptables in the node's namespace otherwise.
+   */
   public void setLinkRules(int node, Collection<Integer> blockedPeers) {
+    if (netns != null) {
+      try {
+        netns.block(node, blockedPeers);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      return;
+    }
     AdminGrpc.newBlockingStub(admin(node))
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .setLinkRules(SetLinkRulesRequest.newBuilder().addAllBlockedPeers(blockedPeers).build());
@@ -174,6 +203,9 @@ public final class ProcessCluster implements AutoCloseable {
   public void close() {
     adminChannels.values().forEach(ManagedChannel::shutdownNow);
     killAll();
+    if (netns != null) {
+      netns.close();
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(reaper);
     } catch (IllegalStateException shuttingDown) {

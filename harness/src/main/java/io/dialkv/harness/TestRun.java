@@ -5,6 +5,7 @@ import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.GetResponse;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,6 +45,8 @@ public final class TestRun {
    * @param nodeJar the node's shaded jar
    * @param outDir where the report (and the cluster's data and logs) go
    * @param checkBudget time the linearizability checker may take per level
+   * @param partitionBackend "links" (node-level link rules over the admin API) or "netns" (network
+   *     namespaces and iptables; Linux and root only)
    */
   public record Options(
       int nodes,
@@ -59,7 +62,8 @@ public final class TestRun {
       long seed,
       Path nodeJar,
       Path outDir,
-      Duration checkBudget) {}
+      Duration checkBudget,
+      String partitionBackend) {}
 
   /** What a run produced. */
   public record Result(Options options, List<LevelResult> levels, List<Analysis.FaultWindow> faults, Path reportDir) {}
@@ -73,7 +77,25 @@ public final class TestRun {
     Nemesis nemesis = Nemesis.byName(o.nemesis());
     Files.createDirectories(o.outDir());
     Random random = new Random(o.seed());
-    try (ProcessCluster cluster = new ProcessCluster(o.nodes(), o.replicationFactor(), o.nodeJar(), o.outDir(), true)) {
+    NetnsNetwork netns = null;
+    if (o.partitionBackend().equals("netns")) {
+      if (!NetnsNetwork.available()) {
+        throw new IllegalStateException("the netns partition back-end needs Linux, root, iproute2 and iptables");
+      }
+      netns = new NetnsNetwork(o.nodes());
+    } else if (!o.partitionBackend().equals("links")) {
+      throw new IllegalArgumentException("unknown partition back-end '" + o.partitionBackend() + "'; use links or netns");
+    }
+    ProcessCluster started;
+    try {
+      started = new ProcessCluster(o.nodes(), o.replicationFactor(), o.nodeJar(), o.outDir(), true, netns);
+    } catch (IOException | RuntimeException e) {
+      if (netns != null) {
+        netns.close();
+      }
+      throw e;
+    }
+    try (ProcessCluster cluster = started) {
       cluster.awaitHealthy(Duration.ofSeconds(90));
       log.info("cluster of {} nodes up; running {} for {} s with nemesis {}", o.nodes(), o.levels(),
           o.duration().toSeconds(), o.nemesis());

@@ -24,7 +24,7 @@ class LongPartitionTest {
   void quorumAndAllLoseNoAcknowledgedWriteUnderAnyNemesis(String nemesis) throws Exception {
     TestRun.Result result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL"), nemesis,
         Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(10), 5, 1, Duration.ofMillis(20), 7,
-        Clusters.nodeJar(), Clusters.dir().resolve(nemesis + "-" + System.nanoTime()), Duration.ofSeconds(60)));
+        Clusters.nodeJar(), Clusters.dir().resolve(nemesis + "-" + System.nanoTime()), Duration.ofSeconds(60), "links"));
     System.out.print(Report.table(result));
     for (LevelResult level : result.levels()) {
       assertThat(level.ok()).as(level.level()).isPositive();

@@ -38,7 +38,7 @@ class PartitionTestRunTest {
     Path out = Clusters.dir().resolve("partition-halves-" + System.nanoTime());
     result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL"), "partition-halves",
         Duration.ofSeconds(20), Duration.ofSeconds(6), Duration.ofSeconds(4), 5, 1, Duration.ofMillis(20), 42,
-        Clusters.nodeJar(), out, Duration.ofSeconds(30)));
+        Clusters.nodeJar(), out, Duration.ofSeconds(30), "links"));
     System.out.print(Report.table(result));
     events = History.load(out.resolve("history.edn")).events();
   }
