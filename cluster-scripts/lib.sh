@@ -22,7 +22,7 @@ ensure_built() {
     [ -f "$jar" ] || stale=1
   done
   if [ "$stale" = 0 ]; then
-    if [ -n "$(find "$ROOT/proto/src" "$ROOT/server" "$ROOT/checker/src/main" "$ROOT/client/src" "$ROOT/cli/src" -newer "$NODE_JAR" -type f \
+    if [ -n "$(find "$ROOT/proto/src" "$ROOT/server" "$ROOT/checker/src/main" "$ROOT/client/src" "$ROOT/harness/src" "$ROOT/cli/src" -newer "$NODE_JAR" -type f \
           \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.xml' \) \
           -not -path '*/target/*' -print -quit 2>/dev/null)" ]; then
       stale=1

@@ -120,7 +120,9 @@ class CliTest {
         new String[] {"delete", "--help"},
         new String[] {"profile", "update", "--help"},
         new String[] {"cluster", "status", "--help"},
-        new String[] {"bench", "--help"})) {
+        new String[] {"bench", "--help"},
+        new String[] {"check", "--help"},
+        new String[] {"test", "--help"})) {
       Result r = dialkv(command);
       assertThat(r.exit()).as(String.join(" ", command)).isZero();
       assertThat(r.out()).contains("Usage: dialkv");
