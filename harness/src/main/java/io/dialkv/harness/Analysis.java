@@ -47,14 +47,7 @@ public final class Analysis {
 
   public static LevelResult analyse(
       String level, List<Op> events, List<FaultWindow> faults, Map<Object, Long> finalValues, Duration checkBudget) {
-    Keyword levelKeyword = Keyword.of(level);
-    List<Op> mine = new ArrayList<>();
-    for (Op e : events) {
-      if (levelKeyword.equals(e.extra().get(Keyword.of("level")))) {
-        mine.add(e);
-      }
-    }
-    History history = new History(mine);
+    History history = new History(ofLevel(level, events, false));
     List<Op> ordered = history.events();
     int invoked = 0;
     int ok = 0;
@@ -105,6 +98,37 @@ public final class Analysis {
     return new LevelResult(level, invoked, ok, failed, info, duringFault, okDuringFault, anomalies,
         check.verdict(), check.counterexample() == null ? "" : check.counterexample().describe(),
         percentile(sorted, 0.50), percentile(sorted, 0.99), points);
+  }
+
+  /** The profile workload's updates at one level against the final profiles. */
+  public static ProfileResult analyseProfiles(String level, List<Op> events, Map<Object, Long> finalValues) {
+    History history = new History(ofLevel(level, events, true));
+    int ok = 0;
+    int failed = 0;
+    int info = 0;
+    for (Op e : history.events()) {
+      switch (e.type()) {
+        case OK -> ok++;
+        case FAIL -> failed++;
+        case INFO -> info++;
+        default -> {}
+      }
+    }
+    Anomalies lost = Anomalies.find(history.operations(), finalValues);
+    return new ProfileResult(level, ok, failed, info, lost.lostWrites(), lost.examples());
+  }
+
+  /** The level's events of the register workload, or of the profile workload. */
+  private static List<Op> ofLevel(String level, List<Op> events, boolean profile) {
+    Keyword levelKeyword = Keyword.of(level);
+    List<Op> mine = new ArrayList<>();
+    for (Op e : events) {
+      boolean isProfile = ProfileWorkload.PROFILE.equals(e.extra().get(ProfileWorkload.WORKLOAD));
+      if (levelKeyword.equals(e.extra().get(Keyword.of("level"))) && isProfile == profile) {
+        mine.add(e);
+      }
+    }
+    return mine;
   }
 
   private static double percentile(double[] sorted, double p) {

@@ -21,11 +21,15 @@ public final class Recorder {
 
   /**
    * Records an event; {@code level} (e.g. QUORUM) goes into the op as {@code :level}, the node the
-   * client talks to (0 for none in particular) as {@code :node}, an error kind as {@code :error}.
+   * client talks to (0 for none in particular) as {@code :node}, an error kind as {@code :error},
+   * and the workload, unless it is the register workload, as {@code :workload}.
    */
   public synchronized Op record(Object process, Op.Type type, String f, String key, Object value, String level,
-      int node, String error) {
+      int node, String error, String workload) {
     Map<Object, Object> extra = new LinkedHashMap<>();
+    if (workload != null) {
+      extra.put(Keyword.of("workload"), Keyword.of(workload));
+    }
     if (level != null) {
       extra.put(Keyword.of("level"), Keyword.of(level));
     }

@@ -69,26 +69,26 @@ public final class RegisterWorkload {
         boolean write = random.nextBoolean();
         if (write) {
           long value = ++nextValue;
-          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null);
+          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null, null);
           try {
             client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), consistency);
-            recorder.record(process, Op.Type.OK, "write", key, value, level, node, null);
+            recorder.record(process, Op.Type.OK, "write", key, value, level, node, null, null);
           } catch (DialException e) {
             Op.Type type = outcome(e, true);
-            recorder.record(process, type, "write", key, value, level, node, e.kind().name());
+            recorder.record(process, type, "write", key, value, level, node, e.kind().name(), null);
             if (type == Op.Type.INFO) {
               process += stride;
             }
           }
         } else {
-          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, node, null);
+          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, node, null, null);
           try {
             GetResponse r = client.get(key, consistency, false);
             // Absent reads as the initial value 0; no write ever writes 0.
             long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
-            recorder.record(process, Op.Type.OK, "read", key, value, level, node, null);
+            recorder.record(process, Op.Type.OK, "read", key, value, level, node, null, null);
           } catch (DialException e) {
-            recorder.record(process, Op.Type.FAIL, "read", key, null, level, node, e.kind().name());
+            recorder.record(process, Op.Type.FAIL, "read", key, null, level, node, e.kind().name(), null);
           }
         }
         TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));

@@ -41,6 +41,11 @@ public final class Report {
           r.anomalies().staleReads(), r.anomalies().lostWrites(), verdict(r),
           String.format(Locale.ROOT, "%.1f / %.1f", r.p50Millis(), r.p99Millis())));
     }
+    b.append(String.format("profile updates (each field its own register, last write wins):%n"));
+    for (ProfileResult p : result.profiles()) {
+      b.append(String.format("  %-6s %d ok / %d fail / %d indeterminate, %d acknowledged updates lost%n",
+          p.level(), p.ok(), p.failed(), p.indeterminate(), p.lostUpdates()));
+    }
     return b.toString();
   }
 
@@ -100,6 +105,20 @@ public final class Report {
       levels.add(l);
     }
     root.add("levels", levels);
+    JsonArray profiles = new JsonArray();
+    for (ProfileResult p : result.profiles()) {
+      JsonObject j = new JsonObject();
+      j.addProperty("level", p.level());
+      j.addProperty("ok", p.ok());
+      j.addProperty("fail", p.failed());
+      j.addProperty("indeterminate", p.indeterminate());
+      j.addProperty("lost_acknowledged_updates", p.lostUpdates());
+      JsonArray examples = new JsonArray();
+      p.examples().forEach(examples::add);
+      j.add("examples", examples);
+      profiles.add(j);
+    }
+    root.add("profile_updates", profiles);
     return GSON.toJson(root);
   }
 
@@ -127,6 +146,15 @@ public final class Report {
           .append("</td><td>").append(r.anomalies().monotonicReads()).append("</td><td>").append(verdict(r))
           .append("</td><td>").append(String.format(Locale.ROOT, "%.1f / %.1f", r.p50Millis(), r.p99Millis()))
           .append("</td></tr>");
+    }
+    b.append("</table><h2>Profile updates</h2><p>Every node updates fields of the same few profiles; each field ")
+        .append("is its own register (last write wins), so updates of different fields on two sides of a partition ")
+        .append("both survive. A lost update is an acknowledged update that came after the one the final profile ")
+        .append("kept.</p><table><tr><th>level</th><th>ok / fail / indeterminate</th><th>lost acknowledged updates")
+        .append("</th></tr>");
+    for (ProfileResult p : result.profiles()) {
+      b.append("<tr><td>").append(p.level()).append("</td><td>").append(p.ok()).append(" / ").append(p.failed())
+          .append(" / ").append(p.indeterminate()).append("</td><td>").append(p.lostUpdates()).append("</td></tr>");
     }
     b.append("</table><p class=\"legend\">Charts: <span style=\"color:#2a2\">&#9679; ok</span>")
         .append("<span style=\"color:#d22\">&#9679; fail</span><span style=\"color:#e90\">&#9679; indeterminate</span>")

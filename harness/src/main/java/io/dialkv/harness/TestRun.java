@@ -66,7 +66,12 @@ public final class TestRun {
       String partitionBackend) {}
 
   /** What a run produced. */
-  public record Result(Options options, List<LevelResult> levels, List<Analysis.FaultWindow> faults, Path reportDir) {}
+  public record Result(
+      Options options,
+      List<LevelResult> levels,
+      List<ProfileResult> profiles,
+      List<Analysis.FaultWindow> faults,
+      Path reportDir) {}
 
   private TestRun() {}
 
@@ -101,11 +106,14 @@ public final class TestRun {
           o.duration().toSeconds(), o.nemesis());
       Recorder recorder = new Recorder();
       List<RegisterWorkload> workloads = new ArrayList<>();
+      List<ProfileWorkload> profiles = new ArrayList<>();
       for (String level : o.levels()) {
         workloads.add(new RegisterWorkload(level, o.keysPerLevel(), recorder, o.thinkTime()));
+        profiles.add(new ProfileWorkload(level, 3, recorder, o.thinkTime().multipliedBy(2)));
       }
       long deadline = System.nanoTime() + o.duration().toNanos();
-      int clients = o.levels().size() * o.nodes() * o.clientsPerNode();
+      // Per level and node: the register clients, and one profile client.
+      int clients = o.levels().size() * o.nodes() * (o.clientsPerNode() + 1);
       ExecutorService pool = Executors.newFixedThreadPool(clients);
       List<Future<?>> running = new ArrayList<>();
       long process = 0;
@@ -122,6 +130,17 @@ public final class TestRun {
           }
         }
       }
+      for (ProfileWorkload workload : profiles) {
+        for (int node : cluster.nodeIds()) {
+          long p = process++;
+          Random clientRandom = new Random(random.nextLong());
+          String endpoint = cluster.node(node).endpoint();
+          running.add(pool.submit(() -> {
+            workload.runClient(node, endpoint, p, clients, deadline, clientRandom);
+            return null;
+          }));
+        }
+      }
       try {
         runNemesis(cluster, nemesis, recorder, random, o, deadline);
       } finally {
@@ -133,13 +152,21 @@ public final class TestRun {
       healEverything(cluster, nemesis);
       cluster.awaitHealthy(Duration.ofSeconds(90));
       Map<String, Map<Object, Long>> finals = finalReads(cluster, workloads, recorder);
+      Map<String, Map<Object, Long>> finalProfiles = new HashMap<>();
+      try (DialClient client = cluster.client()) {
+        for (ProfileWorkload w : profiles) {
+          finalProfiles.put(w.level(), w.finalValues(client));
+        }
+      }
       List<Op> events = recorder.events();
       List<Analysis.FaultWindow> faults = Analysis.faultWindows(events);
       List<LevelResult> results = new ArrayList<>();
+      List<ProfileResult> profileResults = new ArrayList<>();
       for (String level : o.levels()) {
         results.add(Analysis.analyse(level, events, faults, finals.get(level), o.checkBudget()));
+        profileResults.add(Analysis.analyseProfiles(level, events, finalProfiles.get(level)));
       }
-      Result result = new Result(o, results, faults, o.outDir());
+      Result result = new Result(o, results, profileResults, faults, o.outDir());
       Report.write(result, events);
       return result;
     }
@@ -214,15 +241,15 @@ public final class TestRun {
         for (String key : w.keys()) {
           long p = process++;
           for (int attempt = 0; ; attempt++) {
-            recorder.record(p, Op.Type.INVOKE, "read", key, null, w.level(), 0, null);
+            recorder.record(p, Op.Type.INVOKE, "read", key, null, w.level(), 0, null, null);
             try {
               GetResponse r = client.get(key, Consistency.ALL, false);
               long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
-              recorder.record(p, Op.Type.OK, "read", key, value, w.level(), 0, null);
+              recorder.record(p, Op.Type.OK, "read", key, value, w.level(), 0, null, null);
               values.put(key, value);
               break;
             } catch (DialException e) {
-              recorder.record(p, Op.Type.FAIL, "read", key, null, w.level(), 0, e.kind().name());
+              recorder.record(p, Op.Type.FAIL, "read", key, null, w.level(), 0, e.kind().name(), null);
               if (attempt >= 20) {
                 log.warn("final read of {} failed 20 times: {}", key, e.getMessage());
                 break;

@@ -34,5 +34,10 @@ class LongPartitionTest {
         assertThat(level.anomalies().staleReads()).as(level.level()).isZero();
       }
     }
+    for (var profile : result.profiles()) {
+      if (!profile.level().equals("ONE") && !nemesis.equals("clock-skew")) {
+        assertThat(profile.lostUpdates()).as(profile.level()).isZero();
+      }
+    }
   }
 }

@@ -99,18 +99,33 @@ class PartitionTestRunTest {
     assertThat(quorum.anomalies().monotonicReads()).isZero();
   }
 
+  @Test
+  void concurrentProfileUpdatesLoseNothingAcknowledgedAtQuorum() {
+    assertThat(result.profiles()).extracting(p -> p.level()).containsExactly("ONE", "QUORUM", "ALL");
+    for (var profile : result.profiles()) {
+      assertThat(profile.ok()).as(profile.level()).isPositive();
+      if (!profile.level().equals("ONE")) {
+        assertThat(profile.lostUpdates()).as(profile.examples().toString()).isZero();
+      }
+    }
+  }
+
   private interface OpInFault {
     void accept(Analysis.FaultWindow window, Op invoke, Op completion);
   }
 
-  /** Every completed operation of the level that was invoked while a fault was in force. */
+  /**
+   * Every completed operation of the level's register workload that was invoked while a fault was
+   * in force.
+   */
   private static void forEachOpInFault(String level, OpInFault action) {
     Keyword lv = Keyword.of(level);
     Map<Object, Op> open = new HashMap<>();
     Map<Object, Analysis.FaultWindow> openWindow = new HashMap<>();
     for (int i = 0; i < events.size(); i++) {
       Op e = events.get(i);
-      if (e.isNemesis() || !lv.equals(e.extra().get(Keyword.of("level")))) {
+      if (e.isNemesis() || !lv.equals(e.extra().get(Keyword.of("level")))
+          || e.extra().containsKey(Keyword.of("workload"))) {
         continue;
       }
       if (e.type() == Op.Type.INVOKE) {

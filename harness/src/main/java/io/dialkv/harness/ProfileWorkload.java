@@ -1,0 +1,107 @@
+package io.dialkv.harness;
+
+import io.dialkv.checker.edn.Keyword;
+import io.dialkv.checker.history.Op;
+import io.dialkv.client.DialClient;
+import io.dialkv.client.DialException;
+import io.dialkv.proto.v1.Consistency;
+import io.dialkv.proto.v1.GetProfileResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Concurrent profile updates from every node, so that during a partition both sides update
+ * fields of the same profiles. Each update sets one field to a value no other update uses. After
+ * the heal, the final profiles show which updates survived: each field is a register, and an
+ * acknowledged update that came after the surviving one is a lost update. Recorded with
+ * {@code :workload :profile} and keys {@code user/field}.
+ */
+public final class ProfileWorkload {
+  static final Keyword WORKLOAD = Keyword.of("workload");
+  static final Keyword PROFILE = Keyword.of("profile");
+  private static final List<String> FIELDS = List.of("display_name", "email", "bio", "attributes.team");
+
+  private final String level;
+  private final List<String> users;
+  private final Recorder recorder;
+  private final Duration thinkTime;
+
+  public ProfileWorkload(String level, int userCount, Recorder recorder, Duration thinkTime) {
+    this.level = level;
+    List<String> u = new ArrayList<>();
+    for (int i = 0; i < userCount; i++) {
+      u.add(level.toLowerCase(java.util.Locale.ROOT) + "-user-" + i);
+    }
+    this.users = List.copyOf(u);
+    this.recorder = recorder;
+    this.thinkTime = thinkTime;
+  }
+
+  public String level() {
+    return level;
+  }
+
+  public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
+      throws InterruptedException {
+    Consistency consistency = Consistency.valueOf(level);
+    long nextValue = process * 1_000_000L;
+    try (DialClient client =
+        DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {
+      while (System.nanoTime() < deadlineNanos) {
+        String user = users.get(random.nextInt(users.size()));
+        String field = FIELDS.get(random.nextInt(FIELDS.size()));
+        long value = ++nextValue;
+        String key = user + "/" + field;
+        record(process, Op.Type.INVOKE, key, value, node, null);
+        try {
+          client.updateProfile(user, Map.of(field, Long.toString(value)), List.of(), consistency);
+          record(process, Op.Type.OK, key, value, node, null);
+        } catch (DialException e) {
+          Op.Type type = RegisterWorkload.outcome(e, true);
+          record(process, type, key, value, node, e.kind().name());
+          if (type == Op.Type.INFO) {
+            process += stride;
+          }
+        }
+        TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));
+      }
+    }
+  }
+
+  private void record(long process, Op.Type type, String key, long value, int node, String error) {
+    recorder.record(process, type, "write", key, value, level, node, error, PROFILE.name());
+  }
+
+  /** Reads every profile at ALL after the heal: each field's final value (0 if absent). */
+  public Map<Object, Long> finalValues(DialClient client) throws InterruptedException {
+    Map<Object, Long> values = new HashMap<>();
+    for (String user : users) {
+      GetProfileResponse r = null;
+      for (int attempt = 0; r == null; attempt++) {
+        try {
+          r = client.getProfile(user, Consistency.ALL, false);
+        } catch (DialException e) {
+          if (attempt >= 20) {
+            throw e;
+          }
+          TimeUnit.MILLISECONDS.sleep(250); // the cluster is converging
+        }
+      }
+      Map<String, String> fields = new HashMap<>();
+      fields.put("display_name", r.getProfile().getDisplayName());
+      fields.put("email", r.getProfile().getEmail());
+      fields.put("bio", r.getProfile().getBio());
+      fields.put("attributes.team", r.getProfile().getAttributesOrDefault("team", ""));
+      for (String field : FIELDS) {
+        String v = fields.get(field);
+        values.put(user + "/" + field, v.isEmpty() ? 0L : Long.parseLong(v));
+      }
+    }
+    return values;
+  }
+}
