@@ -63,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "Write every key once before measuring, so reads find data (default: on).")
   boolean preload;
 
+  @Option(names = "--cas",
+      description = "Measure compare-and-set instead: each operation claims a fresh key (expect absent, always applies).")
+  boolean cas;
+
   @Option(names = "--seed", defaultValue = "42", description = "Random seed for key choice (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -78,13 +82,13 @@ final class BenchCommand implements Callable<Integer> {
       java.util.Arrays.fill(value, (byte) 'x');
       Consistency consistency = level.proto();
       if (preload) {
-        Run load = new Run(c, consistency, value, 0.0, keys, true);
+        Run load = new Run(c, consistency, value, 0.0, keys, true, false);
         load.execute(keys, concurrency);
       }
       if (warmupOps > 0) {
-        new Run(c, consistency, value, readRatio, keys, false).execute(warmupOps, concurrency);
+        new Run(c, consistency, value, readRatio, keys, false, cas).execute(warmupOps, concurrency);
       }
-      Run run = new Run(c, consistency, value, readRatio, keys, false);
+      Run run = new Run(c, consistency, value, readRatio, keys, false, cas);
       long start = System.nanoTime();
       run.execute(ops, concurrency);
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -100,8 +104,9 @@ final class BenchCommand implements Callable<Integer> {
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
             ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), failed);
       } else {
-        out.printf("%s  concurrency %d  read ratio %.2f  %d ops in %.2f s over %d endpoints%n",
-            consistency, concurrency, readRatio, ops, seconds, c.endpoints().size());
+        out.printf("%s  concurrency %d  %s  %d ops in %.2f s over %d endpoints%n",
+            cas ? "LINEARIZABLE compare-and-set" : consistency, concurrency,
+            cas ? "fresh keys" : String.format("read ratio %.2f", readRatio), ops, seconds, c.endpoints().size());
         out.printf("throughput  %.0f ops/s%n", opsPerSecond);
         out.printf("latency     p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
@@ -124,12 +129,16 @@ final class BenchCommand implements Callable<Integer> {
     private final double readRatio;
     private final int keys;
     private final boolean sequentialWrites;
+    private final boolean cas;
     private final AtomicLong issued = new AtomicLong();
+    private static final AtomicLong CAS_KEYS = new AtomicLong();
     private final Recorder latencies = new Recorder(3);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);
 
-    Run(DialClient client, Consistency level, byte[] value, double readRatio, int keys, boolean sequentialWrites) {
+    Run(DialClient client, Consistency level, byte[] value, double readRatio, int keys, boolean sequentialWrites,
+        boolean cas) {
+      this.cas = cas;
       this.client = client;
       this.level = level;
       this.value = value;
@@ -163,7 +172,8 @@ final class BenchCommand implements Callable<Integer> {
       String k = "bench-" + key;
       long start = System.nanoTime();
       CompletableFuture<?> op =
-          read ? client.getAsync(k, level, false) : client.putAsync(k, value, level);
+          cas ? client.compareAndSetAsync("bench-cas-" + System.nanoTime() + "-" + CAS_KEYS.incrementAndGet(), null, value)
+              : read ? client.getAsync(k, level, false) : client.putAsync(k, value, level);
       op.whenComplete(
           (r, failure) -> {
             latencies.recordValue(System.nanoTime() - start);

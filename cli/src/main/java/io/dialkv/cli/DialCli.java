@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "dialkv 0.1.0",
     description = {
-      "Talk to a dialkv cluster. Every data command takes --consistency ONE|QUORUM|ALL:",
+      "Talk to a dialkv cluster. Every data command takes --consistency ONE|QUORUM|ALL|LINEARIZABLE:",
       "ask for less to gain availability and latency, for more to read what was written."
     },
     footer = {"", ExitCodes.HELP},
@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       KeyCommands.Get.class,
       KeyCommands.Put.class,
       KeyCommands.Delete.class,
+      KeyCommands.Cas.class,
       ProfileCommands.class,
       ClusterCommands.class,
       BenchCommand.class,

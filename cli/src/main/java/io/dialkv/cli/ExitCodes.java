@@ -19,7 +19,7 @@ final class ExitCodes {
   static int of(DialException e) {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> USAGE;
-      case UNAVAILABLE, NO_ENDPOINT, READ_FAILED -> UNAVAILABLE;
+      case UNAVAILABLE, NO_ENDPOINT, READ_FAILED, CONTENTION -> UNAVAILABLE;
       case INDETERMINATE, DEADLINE -> INDETERMINATE;
       case OTHER -> FAILURE;
     };

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.dialkv.client.DialClient;
+import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.DeleteResponse;
 import io.dialkv.proto.v1.GetResponse;
 import io.dialkv.proto.v1.PutResponse;
@@ -90,9 +91,16 @@ final class KeyCommands {
     @Option(names = "--trace", description = "Show which replicas acknowledged and the timestamp given.")
     boolean trace;
 
+    @Option(names = "--if-absent",
+        description = "Write only if the key does not exist (a linearizable compare-and-set); exit 1 if it does.")
+    boolean ifAbsent;
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      if (ifAbsent) {
+        return Cas.run(spec, client, key, null, value, trace);
+      }
       try (DialClient c = client.connect()) {
         PutResponse r = c.put(key, value.getBytes(StandardCharsets.UTF_8), level.proto());
         if (client.json()) {
@@ -104,6 +112,62 @@ final class KeyCommands {
           }
         }
         return ExitCodes.OK;
+      }
+    }
+  }
+
+  @Command(
+      name = "cas",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Compare-and-set a key, linearizably: set the new value only if the key holds the expected one.",
+        "Only one of many concurrent claims of the same value can win (e.g. a username)."
+      },
+      footer = {"", "Exit status: 0 applied; 1 not applied (the current value is printed); 3 unavailable or "
+          + "contention (nothing was done); 4 timed out (it may have been applied); 2 usage error."})
+  static final class Cas implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ClientOptions client;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Option(names = "--expect", paramLabel = "VALUE", description = "The value the key must hold.")
+    String expect;
+
+    @Option(names = "--expect-absent", description = "The key must not exist.")
+    boolean expectAbsent;
+
+    @Option(names = "--set", paramLabel = "VALUE", required = true, description = "The new value.")
+    String set;
+
+    @Option(names = "--trace", description = "Show the Paxos ballot, rounds, promises and acceptances.")
+    boolean trace;
+
+    @Override
+    public Integer call() {
+      if ((expect == null) == !expectAbsent) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give exactly one of --expect VALUE or --expect-absent");
+      }
+      return run(spec, client, key, expect, set, trace);
+    }
+
+    static int run(CommandSpec spec, ClientOptions client, String key, String expect, String value, boolean trace) {
+      PrintWriter out = spec.commandLine().getOut();
+      try (DialClient c = client.connect()) {
+        CompareAndSetResponse r = c.compareAndSet(key,
+            expect == null ? null : expect.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+        if (client.json()) {
+          out.println(Printer.json(r));
+        } else if (r.getApplied()) {
+          out.println("OK");
+        } else {
+          out.println("not applied: " + (r.getFound() ? "current value is " + text(r.getCurrentValue()) : "the key is absent"));
+        }
+        if (trace && !client.json()) {
+          Printer.provenance(out, r.getProvenance(), false);
+        }
+        return r.getApplied() ? ExitCodes.OK : ExitCodes.FAILURE;
       }
     }
   }

@@ -9,7 +9,8 @@ final class LevelOption {
   enum Level {
     ONE,
     QUORUM,
-    ALL;
+    ALL,
+    LINEARIZABLE;
 
     Consistency toProto() {
       return Consistency.valueOf(name());
@@ -19,7 +20,7 @@ final class LevelOption {
   @Option(
       names = {"-c", "--consistency"},
       defaultValue = "QUORUM",
-      description = "ONE, QUORUM or ALL (default: ${DEFAULT-VALUE}).")
+      description = "ONE, QUORUM, ALL or LINEARIZABLE (a Paxos round; default: ${DEFAULT-VALUE}).")
   Level level;
 
   Consistency proto() {

@@ -52,6 +52,16 @@ final class Printer {
         p.getReplicasCount(),
         nodes(p.getReplicasList()),
         nodes(p.getAliveReplicasList()));
+    if (p.hasPaxos()) {
+      out.printf(
+          "paxos: ballot %s, %d round%s; promised by %s; accepted by %s%n",
+          timestamp(p.getPaxos().getBallot()),
+          p.getPaxos().getRounds(),
+          p.getPaxos().getRounds() == 1 ? "" : "s",
+          nodes(p.getPaxos().getPromisedList()),
+          nodes(p.getPaxos().getAcceptedList()));
+      return;
+    }
     if (!read) {
       out.printf(
           "write timestamp %s; acknowledged by %s%n",

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--levels", split = ",", defaultValue = "ONE,QUORUM,ALL",
+  @Option(names = "--levels", split = ",", defaultValue = "ONE,QUORUM,ALL,LINEARIZABLE",
       description = "Consistency levels to test side by side (default: ${DEFAULT-VALUE}).")
   List<String> levels;
 
@@ -89,9 +89,9 @@ final class TestCommand implements Callable<Integer> {
           "unknown nemesis '" + nemesis + "'; nemeses: " + String.join(", ", Nemesis.NAMES));
     }
     for (String level : levels) {
-      if (!List.of("ONE", "QUORUM", "ALL").contains(level)) {
+      if (!List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE").contains(level)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
-            "unknown level '" + level + "'; levels: ONE, QUORUM, ALL");
+            "unknown level '" + level + "'; levels: ONE, QUORUM, ALL, LINEARIZABLE");
       }
     }
     if (!List.of("links", "netns").contains(partitionBackend)) {

@@ -6,6 +6,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.CompareAndSetRequest;
+import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.DeleteProfileRequest;
 import io.dialkv.proto.v1.DeleteProfileResponse;
@@ -143,6 +145,26 @@ public final class DialClient implements AutoCloseable {
             .setConsistency(level)
             .build();
     return call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).put(request));
+  }
+
+  /**
+   * Linearizable compare-and-set: sets {@code newValue} only if the key holds {@code expected}, or
+   * is absent when {@code expected} is null. Always a Paxos round among the key's replicas.
+   */
+  public CompareAndSetResponse compareAndSet(String key, byte[] expected, byte[] newValue) {
+    return join(compareAndSetAsync(key, expected, newValue));
+  }
+
+  public CompletableFuture<CompareAndSetResponse> compareAndSetAsync(String key, byte[] expected, byte[] newValue) {
+    CompareAndSetRequest.Builder b =
+        CompareAndSetRequest.newBuilder().setKey(key).setNewValue(ByteString.copyFrom(newValue));
+    if (expected == null) {
+      b.setExpectAbsent(true);
+    } else {
+      b.setExpected(ByteString.copyFrom(expected));
+    }
+    CompareAndSetRequest request = b.build();
+    return call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).compareAndSet(request));
   }
 
   /** Deletes a key (writes a tombstone). */
@@ -326,6 +348,7 @@ public final class DialClient implements AutoCloseable {
         case "unavailable" -> DialException.Kind.UNAVAILABLE;
         case "indeterminate" -> DialException.Kind.INDETERMINATE;
         case "read-failed" -> DialException.Kind.READ_FAILED;
+        case "contention" -> DialException.Kind.CONTENTION;
         default -> DialException.Kind.OTHER;
       };
     }

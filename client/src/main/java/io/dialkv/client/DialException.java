@@ -21,6 +21,8 @@ public final class DialException extends RuntimeException {
     INDETERMINATE,
     /** Too few replicas answered a read in time. */
     READ_FAILED,
+    /** A linearizable operation gave up under competing proposers; nothing was applied. */
+    CONTENTION,
     /** The client's own deadline passed; for a write, the outcome is unknown. */
     DEADLINE,
     /** Anything else. */

@@ -50,9 +50,8 @@ public record Anomalies(int staleReads, int lostWrites, int readYourWrites, int 
     Map<Object, List<Operation>> byKey = new HashMap<>();
     for (Operation op : operations) {
       byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
-      if (op.f().equals("write")) {
-        writes.computeIfAbsent(op.key(), k -> new HashMap<>())
-            .put(((Number) op.input()).longValue(), interval(op));
+      if (writes(op)) {
+        writes.computeIfAbsent(op.key(), k -> new HashMap<>()).put(written(op), interval(op));
       }
     }
     int stale = 0;
@@ -64,7 +63,7 @@ public record Anomalies(int staleReads, int lostWrites, int readYourWrites, int 
       Object key = e.getKey();
       Map<Long, Interval> w = writes.getOrDefault(key, Map.of());
       List<Operation> acked = e.getValue().stream()
-          .filter(op -> op.f().equals("write") && !op.indeterminate()).toList();
+          .filter(op -> writes(op) && !op.indeterminate()).toList();
       List<Operation> reads = e.getValue().stream()
           .filter(op -> op.f().equals("read") && !op.indeterminate() && op.output() != null).toList();
       for (Operation read : reads) {
@@ -99,7 +98,7 @@ public record Anomalies(int staleReads, int lostWrites, int readYourWrites, int 
         Operation ownWrite = null;
         Operation lastRead = null;
         for (Operation op : session) { // a process's operations are sequential
-          if (op.f().equals("write")) {
+          if (writes(op)) {
             ownWrite = op;
           } else if (op.output() != null) {
             Interval seen = written(w, op.output());
@@ -118,6 +117,16 @@ public record Anomalies(int staleReads, int lostWrites, int readYourWrites, int 
       }
     }
     return new Anomalies(stale, lost, ryw, monotonic, examples);
+  }
+
+  /** Writes and compare-and-sets (which write their second value) both install a value. */
+  private static boolean writes(Operation op) {
+    return op.f().equals("write") || op.f().equals("cas");
+  }
+
+  private static long written(Operation op) {
+    Object v = op.f().equals("cas") ? ((List<?>) op.input()).get(1) : op.input();
+    return ((Number) v).longValue();
   }
 
   private static Interval written(Map<Long, Interval> writes, Object value) {

@@ -15,14 +15,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * Jepsen's register workload: clients, each bound to one node (so that a partition puts clients on
  * both sides), read and write a handful of keys at one consistency level. Every write writes a
- * value no other write uses, so a read tells exactly which write it saw.
+ * value no other write uses, so a read tells exactly which write it saw. At LINEARIZABLE it is the
+ * CAS-register workload: reads, writes, and compare-and-sets from the value the client last saw to
+ * a fresh one (a CAS that does not apply is a {@code :fail}).
  */
 public final class RegisterWorkload {
   /** A client's operation outcome, mapped from the error kind. */
   static Op.Type outcome(DialException e, boolean write) {
     return switch (e.kind()) {
       // Certainly not applied: nothing was sent, or the request was refused before any replica.
-      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT -> Op.Type.FAIL;
+      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION -> Op.Type.FAIL;
       // A read that did not complete changed nothing; a write may have been applied.
       default -> write ? Op.Type.INFO : Op.Type.FAIL;
     };
@@ -61,18 +63,44 @@ public final class RegisterWorkload {
   public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
       throws InterruptedException {
     Consistency consistency = Consistency.valueOf(level);
+    boolean casWorkload = consistency == Consistency.LINEARIZABLE;
+    java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
     long nextValue = process * 1_000_000L;
     try (DialClient client =
         DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {
       while (System.nanoTime() < deadlineNanos) {
         String key = keys.get(random.nextInt(keys.size()));
-        boolean write = random.nextBoolean();
-        if (write) {
+        double dice = random.nextDouble();
+        boolean write = casWorkload ? dice < 0.3 : dice < 0.5;
+        if (casWorkload && dice >= 0.3 && dice < 0.6) {
+          // The CAS-register workload: replace the value this client last saw with a fresh one.
+          long expected = lastSeen.getOrDefault(key, 0L);
+          long value = ++nextValue;
+          List<Long> casValue = List.of(expected, value);
+          recorder.record(process, Op.Type.INVOKE, "cas", key, casValue, level, node, null, null);
+          try {
+            boolean applied = client.compareAndSet(key,
+                expected == 0 ? null : Long.toString(expected).getBytes(StandardCharsets.UTF_8),
+                Long.toString(value).getBytes(StandardCharsets.UTF_8)).getApplied();
+            recorder.record(process, applied ? Op.Type.OK : Op.Type.FAIL, "cas", key, casValue, level, node,
+                applied ? null : "precondition", null);
+            if (applied) {
+              lastSeen.put(key, value);
+            }
+          } catch (DialException e) {
+            Op.Type type = outcome(e, true);
+            recorder.record(process, type, "cas", key, casValue, level, node, e.kind().name(), null);
+            if (type == Op.Type.INFO) {
+              process += stride;
+            }
+          }
+        } else if (write) {
           long value = ++nextValue;
           recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null, null);
           try {
             client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), consistency);
             recorder.record(process, Op.Type.OK, "write", key, value, level, node, null, null);
+            lastSeen.put(key, value);
           } catch (DialException e) {
             Op.Type type = outcome(e, true);
             recorder.record(process, type, "write", key, value, level, node, e.kind().name(), null);
@@ -87,6 +115,7 @@ public final class RegisterWorkload {
             // Absent reads as the initial value 0; no write ever writes 0.
             long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
             recorder.record(process, Op.Type.OK, "read", key, value, level, node, null, null);
+            lastSeen.put(key, value);
           } catch (DialException e) {
             recorder.record(process, Op.Type.FAIL, "read", key, null, level, node, e.kind().name(), null);
           }

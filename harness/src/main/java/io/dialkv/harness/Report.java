@@ -32,7 +32,7 @@ public final class Report {
     StringBuilder b = new StringBuilder();
     b.append(String.format("nemesis %s, %d s, %d nodes, replication factor %d%n", result.options().nemesis(),
         result.options().duration().toSeconds(), result.options().nodes(), result.options().replicationFactor()));
-    String format = "| %-6s | %-20s | %-27s | %-11s | %-17s | %-12s | %-13s |%n";
+    String format = "| %-12s | %-20s | %-27s | %-11s | %-17s | %-12s | %-13s |%n";
     b.append(String.format(format, "level", "served during fault", "ok / fail / indeterminate", "stale reads",
         "lost acked writes", "linearizable", "p50 / p99 ms"));
     b.append(String.format(format, "---", "---", "---", "---", "---", "---", "---"));
@@ -43,7 +43,7 @@ public final class Report {
     }
     b.append(String.format("profile updates (each field its own register, last write wins):%n"));
     for (ProfileResult p : result.profiles()) {
-      b.append(String.format("  %-6s %d ok / %d fail / %d indeterminate, %d acknowledged updates lost%n",
+      b.append(String.format("  %-12s %d ok / %d fail / %d indeterminate, %d acknowledged updates lost%n",
           p.level(), p.ok(), p.failed(), p.indeterminate(), p.lostUpdates()));
     }
     return b.toString();

@@ -86,7 +86,7 @@ class CliTest {
   void usageErrorsExitWithTwo() {
     Result unknownLevel = dialkv("get", "k", "--consistency", "TWO");
     assertThat(unknownLevel.exit()).isEqualTo(2);
-    assertThat(unknownLevel.err()).contains("expected one of [ONE, QUORUM, ALL]");
+    assertThat(unknownLevel.err()).contains("expected one of [ONE, QUORUM, ALL, LINEARIZABLE]");
 
     assertThat(dialkv("get").exit()).isEqualTo(2);
     assertThat(dialkv("frobnicate").exit()).isEqualTo(2);

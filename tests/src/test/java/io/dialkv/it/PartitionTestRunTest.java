@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A short partition test (20 s, all three levels side by side, random halves) against real node
  * processes, and the shape its results must have whatever the timing: ONE serves on both sides,
- * ALL serves nothing across a cut, QUORUM neither reads stale data nor loses acknowledged writes.
+ * ALL serves nothing across a cut, QUORUM neither reads stale data nor loses acknowledged writes,
+ * LINEARIZABLE is linearizable.
  */
 class PartitionTestRunTest {
   private static TestRun.Result result;
@@ -36,7 +37,7 @@ class PartitionTestRunTest {
   @BeforeAll
   static void run() throws Exception {
     Path out = Clusters.dir().resolve("partition-halves-" + System.nanoTime());
-    result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL"), "partition-halves",
+    result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE"), "partition-halves",
         Duration.ofSeconds(20), Duration.ofSeconds(6), Duration.ofSeconds(4), 5, 1, Duration.ofMillis(20), 42,
         Clusters.nodeJar(), out, Duration.ofSeconds(30), "links"));
     System.out.print(Report.table(result));
@@ -100,8 +101,17 @@ class PartitionTestRunTest {
   }
 
   @Test
+  void linearizableIsLinearizableAndServesOnlyWhereAMajorityIs() {
+    LevelResult lin = level("LINEARIZABLE");
+    assertThat(lin.ok()).isPositive();
+    assertThat(lin.verdict()).as(lin.counterexample()).isEqualTo(io.dialkv.checker.Verdict.LINEARIZABLE);
+    assertThat(lin.anomalies().staleReads()).isZero();
+    assertThat(lin.anomalies().lostWrites()).isZero();
+  }
+
+  @Test
   void concurrentProfileUpdatesLoseNothingAcknowledgedAtQuorum() {
-    assertThat(result.profiles()).extracting(p -> p.level()).containsExactly("ONE", "QUORUM", "ALL");
+    assertThat(result.profiles()).extracting(p -> p.level()).containsExactly("ONE", "QUORUM", "ALL", "LINEARIZABLE");
     for (var profile : result.profiles()) {
       assertThat(profile.ok()).as(profile.level()).isPositive();
       if (!profile.level().equals("ONE")) {

@@ -4,11 +4,17 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.CommitResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.HeartbeatResponse;
 import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
+import io.dialkv.core.transport.PrepareRequest;
+import io.dialkv.core.transport.PrepareResponse;
+import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.ProposeResponse;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaReadResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
@@ -84,6 +90,35 @@ public final class GrpcTransport implements Transport {
                   .setKey(read.key())
                   .build()),
           r -> new ReplicaReadResponse(r.getNodeId(), ProtoCodec.fromProto(r.getRow())),
+          reply);
+    } else if (request instanceof PrepareRequest prepare) {
+      relay(to, channel,
+          stub.prepare(io.dialkv.proto.v1.peer.PrepareRequest.newBuilder()
+              .setFromNodeId(prepare.from())
+              .setKey(prepare.key())
+              .setBallot(ProtoCodec.toProto(prepare.ballot()))
+              .build()),
+          r -> new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
+              ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
+              ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted())),
+          reply);
+    } else if (request instanceof ProposeRequest propose) {
+      relay(to, channel,
+          stub.propose(io.dialkv.proto.v1.peer.ProposeRequest.newBuilder()
+              .setFromNodeId(propose.from())
+              .setKey(propose.key())
+              .setProposal(ProtoCodec.toProto(propose.proposal()))
+              .build()),
+          r -> new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot())),
+          reply);
+    } else if (request instanceof CommitRequest commit) {
+      relay(to, channel,
+          stub.commit(io.dialkv.proto.v1.peer.CommitRequest.newBuilder()
+              .setFromNodeId(commit.from())
+              .setKey(commit.key())
+              .setProposal(ProtoCodec.toProto(commit.proposal()))
+              .build()),
+          r -> new CommitResponse(r.getNodeId()),
           reply);
     } else if (request instanceof HeartbeatRequest heartbeat) {
       relay(

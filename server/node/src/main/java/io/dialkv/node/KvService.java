@@ -10,6 +10,8 @@ import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.ProfileSchema;
 import io.dialkv.core.node.DialNode;
+import io.dialkv.proto.v1.CompareAndSetRequest;
+import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.DeleteProfileRequest;
 import io.dialkv.proto.v1.DeleteProfileResponse;
 import io.dialkv.proto.v1.DeleteRequest;
@@ -76,6 +78,30 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
                     request.getValue().toByteArray(),
                     consistency(request.getConsistency(), request.getConsistencyValue())),
                 r -> PutResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
+                observer));
+  }
+
+  @Override
+  public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> observer) {
+    Replies.guard(
+        observer,
+        () ->
+            Replies.relay(
+                node.compareAndSet(
+                    request.getKey(),
+                    request.getExpectAbsent() ? null : request.getExpected().toByteArray(),
+                    request.getNewValue().toByteArray()),
+                r -> {
+                  CompareAndSetResponse.Builder b =
+                      CompareAndSetResponse.newBuilder()
+                          .setApplied(r.applied())
+                          .setProvenance(toProto(r.provenance()));
+                  Cell cell = r.before().liveCells().get(Mutation.VALUE_CELL);
+                  if (cell != null) {
+                    b.setFound(true).setCurrentValue(ByteString.copyFrom(cell.valueUnsafe()));
+                  }
+                  return b.build();
+                },
                 observer));
   }
 

@@ -1,7 +1,10 @@
 package io.dialkv.node;
 
 import io.dialkv.core.node.DialNode;
+import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.HeartbeatRequest;
+import io.dialkv.core.transport.PrepareRequest;
+import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.proto.v1.peer.HeartbeatResponse;
@@ -53,6 +56,64 @@ final class PeerService extends PeerGrpc.PeerImplBase {
             .setNodeId(r.nodeId())
             .setRow(ProtoCodec.toProto(r.row()))
             .build(),
+        response);
+  }
+
+  @Override
+  public void prepare(
+      io.dialkv.proto.v1.peer.PrepareRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.PrepareResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
+    Replies.relay(
+        node.handlePeer(new PrepareRequest(
+            request.getFromNodeId(), request.getKey(), ProtoCodec.fromProto(request.getBallot()))),
+        r -> {
+          var b = io.dialkv.proto.v1.peer.PrepareResponse.newBuilder()
+              .setNodeId(r.nodeId())
+              .setPromised(r.promised())
+              .setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()));
+          if (r.accepted() != null) {
+            b.setAccepted(ProtoCodec.toProto(r.accepted()));
+          }
+          if (r.committed() != null) {
+            b.setCommitted(ProtoCodec.toProto(r.committed()));
+          }
+          return b.build();
+        },
+        response);
+  }
+
+  @Override
+  public void propose(
+      io.dialkv.proto.v1.peer.ProposeRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.ProposeResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
+    Replies.relay(
+        node.handlePeer(new ProposeRequest(request.getFromNodeId(), request.getKey(),
+            ProtoCodec.fromProto(request.getProposal(), true))),
+        r -> io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
+            .setNodeId(r.nodeId())
+            .setAccepted(r.accepted())
+            .setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()))
+            .build(),
+        response);
+  }
+
+  @Override
+  public void commit(
+      io.dialkv.proto.v1.peer.CommitRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.CommitResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
+    Replies.relay(
+        node.handlePeer(new CommitRequest(request.getFromNodeId(), request.getKey(),
+            ProtoCodec.fromProto(request.getProposal(), true))),
+        r -> io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()).build(),
         response);
   }
 

@@ -7,6 +7,8 @@ import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.paxos.PaxosState;
+import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +59,39 @@ public final class ProtoCodec {
     return Row.of(cells, row.hasDeletedAt() ? fromProto(row.getDeletedAt()) : null);
   }
 
+  public static io.dialkv.proto.v1.peer.Proposal toProto(Proposal p) {
+    return io.dialkv.proto.v1.peer.Proposal.newBuilder()
+        .setBallot(toProto(p.ballot()))
+        .setUpdate(toProto(p.update()))
+        .build();
+  }
+
+  /** The proposal, or null for an absent (default) message. */
+  public static Proposal fromProto(io.dialkv.proto.v1.peer.Proposal p, boolean present) {
+    return present ? new Proposal(fromProto(p.getBallot()), fromProto(p.getUpdate())) : null;
+  }
+
+  public static io.dialkv.proto.v1.peer.PaxosState toProto(PaxosState s) {
+    io.dialkv.proto.v1.peer.PaxosState.Builder b = io.dialkv.proto.v1.peer.PaxosState.newBuilder();
+    if (s.promised() != null) {
+      b.setPromised(toProto(s.promised()));
+    }
+    if (s.accepted() != null) {
+      b.setAccepted(toProto(s.accepted()));
+    }
+    if (s.committed() != null) {
+      b.setCommitted(toProto(s.committed()));
+    }
+    return b.build();
+  }
+
+  public static PaxosState fromProto(io.dialkv.proto.v1.peer.PaxosState s) {
+    return new PaxosState(
+        s.hasPromised() ? fromProto(s.getPromised()) : null,
+        fromProto(s.getAccepted(), s.hasAccepted()),
+        fromProto(s.getCommitted(), s.hasCommitted()));
+  }
+
   /**
    * The level a request asked for: the server's default (QUORUM) when it named none, and a clear
    * error for a number this server does not know (a newer client, or a hand-made request).
@@ -66,8 +101,9 @@ public final class ProtoCodec {
       case ONE -> Consistency.ONE;
       case QUORUM, CONSISTENCY_UNSPECIFIED -> Consistency.QUORUM;
       case ALL -> Consistency.ALL;
+      case LINEARIZABLE -> Consistency.LINEARIZABLE;
       case UNRECOGNIZED -> throw new InvalidRequestException(
-          "unknown consistency level " + number + "; use ONE (1), QUORUM (2) or ALL (3)");
+          "unknown consistency level " + number + "; use ONE (1), QUORUM (2), ALL (3) or LINEARIZABLE (4)");
     };
   }
 
@@ -76,6 +112,7 @@ public final class ProtoCodec {
       case ONE -> io.dialkv.proto.v1.Consistency.ONE;
       case QUORUM -> io.dialkv.proto.v1.Consistency.QUORUM;
       case ALL -> io.dialkv.proto.v1.Consistency.ALL;
+      case LINEARIZABLE -> io.dialkv.proto.v1.Consistency.LINEARIZABLE;
     };
   }
 
@@ -92,6 +129,13 @@ public final class ProtoCodec {
             .setPossiblyStale(p.possiblyStale());
     if (p.writeTimestamp() != null) {
       b.setWriteTimestamp(toProto(p.writeTimestamp()));
+    }
+    if (p.paxos() != null) {
+      b.setPaxos(io.dialkv.proto.v1.PaxosTrace.newBuilder()
+          .setBallot(toProto(p.paxos().ballot()))
+          .setRounds(p.paxos().rounds())
+          .addAllPromised(p.paxos().promised())
+          .addAllAccepted(p.paxos().accepted()));
     }
     for (ReplicaReply r : p.replies()) {
       io.dialkv.proto.v1.ReplicaReply.Builder rb =

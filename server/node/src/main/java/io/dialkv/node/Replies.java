@@ -1,5 +1,6 @@
 package io.dialkv.node;
 
+import io.dialkv.core.coordinator.ContentionException;
 import io.dialkv.core.coordinator.IndeterminateWriteException;
 import io.dialkv.core.coordinator.ReadFailedException;
 import io.dialkv.core.coordinator.UnavailableException;
@@ -21,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * client can tell "the cluster lacks replicas" from "this endpoint is unreachable".
  */
 final class Replies {
-  /** Trailer naming the failure: invalid-argument, unavailable, indeterminate, read-failed. */
+  /**
+   * Trailer naming the failure: invalid-argument, unavailable, indeterminate, read-failed,
+   * contention, shutting-down.
+   */
   static final Metadata.Key<String> ERROR_KIND =
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -74,6 +78,9 @@ final class Replies {
     if (t instanceof ReadFailedException read) {
       return status(
           read.timedOut() ? Status.DEADLINE_EXCEEDED : Status.UNAVAILABLE, "read-failed", t.getMessage());
+    }
+    if (t instanceof ContentionException) {
+      return status(Status.ABORTED, "contention", t.getMessage());
     }
     if (t instanceof RejectedExecutionException) {
       return status(Status.UNAVAILABLE, "shutting-down", "node is shutting down; try another node");

@@ -7,7 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.rocksdb.Options;
+import io.dialkv.core.paxos.PaxosState;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteOptions;
@@ -23,16 +29,28 @@ public final class RocksDbStorage implements Storage {
     RocksDB.loadLibrary();
   }
 
-  private final Options options;
+  private final DBOptions options;
+  private final ColumnFamilyOptions familyOptions;
   private final WriteOptions writeOptions;
   private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final ColumnFamilyHandle rows;
+  private final ColumnFamilyHandle paxos;
   private final Path directory;
 
   private RocksDbStorage(Path directory, boolean syncWrites) throws RocksDBException {
     this.directory = directory;
-    this.options = new Options().setCreateIfMissing(true);
+    this.options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    this.familyOptions = new ColumnFamilyOptions();
     this.writeOptions = new WriteOptions().setSync(syncWrites).setDisableWAL(false);
-    this.db = RocksDB.open(options, directory.toString());
+    // Rows in the default column family; Paxos state in its own, so that it can be compacted and
+    // inspected apart from the data.
+    List<ColumnFamilyDescriptor> families = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
+        new ColumnFamilyDescriptor("paxos".getBytes(StandardCharsets.UTF_8), familyOptions));
+    this.db = RocksDB.open(options, directory.toString(), families, handles);
+    this.rows = handles.get(0);
+    this.paxos = handles.get(1);
   }
 
   /** Opens (creating if needed) the database in the directory. */
@@ -53,7 +71,7 @@ public final class RocksDbStorage implements Storage {
   @Override
   public Optional<Row> get(String key) {
     try {
-      byte[] bytes = db.get(key.getBytes(StandardCharsets.UTF_8));
+      byte[] bytes = db.get(rows, key.getBytes(StandardCharsets.UTF_8));
       if (bytes == null) {
         return Optional.empty();
       }
@@ -68,16 +86,39 @@ public final class RocksDbStorage implements Storage {
   @Override
   public void put(String key, Row row) {
     try {
-      db.put(writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(row).toByteArray());
+      db.put(rows, writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(row).toByteArray());
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of '" + key + "' failed: " + e.getMessage(), e);
     }
   }
 
   @Override
+  public Optional<PaxosState> getPaxos(String key) {
+    try {
+      byte[] bytes = db.get(paxos, key.getBytes(StandardCharsets.UTF_8));
+      return bytes == null
+          ? Optional.empty()
+          : Optional.of(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.PaxosState.parseFrom(bytes)));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB read of Paxos state of '" + key + "' failed: " + e.getMessage(), e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("Paxos state of '" + key + "' in " + directory + " is corrupt", e);
+    }
+  }
+
+  @Override
+  public void putPaxos(String key, PaxosState state) {
+    try {
+      db.put(paxos, writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(state).toByteArray());
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB write of Paxos state of '" + key + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public long approximateRowCount() {
     try {
-      return db.getLongProperty("rocksdb.estimate-num-keys");
+      return db.getLongProperty(rows, "rocksdb.estimate-num-keys");
     } catch (RocksDBException e) {
       return -1;
     }
@@ -85,8 +126,10 @@ public final class RocksDbStorage implements Storage {
 
   @Override
   public void close() {
+    handles.forEach(ColumnFamilyHandle::close);
     db.close();
     writeOptions.close();
+    familyOptions.close();
     options.close();
   }
 }

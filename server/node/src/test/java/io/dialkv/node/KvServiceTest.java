@@ -151,7 +151,7 @@ class KvServiceTest {
     assertStatus(
         () -> kv.get(GetRequest.newBuilder().setKey("k").setConsistencyValue(9).build()),
         Status.Code.INVALID_ARGUMENT,
-        "unknown consistency level 9; use ONE (1), QUORUM (2) or ALL (3)");
+        "unknown consistency level 9; use ONE (1), QUORUM (2), ALL (3) or LINEARIZABLE (4)");
     assertStatus(
         () -> kv.updateProfile(UpdateProfileRequest.newBuilder().setUserId("u1").putSet("favourite_colour", "red").build()),
         Status.Code.INVALID_ARGUMENT,

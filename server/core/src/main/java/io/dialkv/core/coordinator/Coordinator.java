@@ -11,6 +11,7 @@ import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,6 +26,8 @@ public final class Coordinator {
   private final Fanout fanout;
   private final Duration readTimeout;
   private final Duration writeTimeout;
+  // Back-off jitter for competing Paxos proposers; seeded so that simulations replay exactly.
+  private final Random random;
 
   public Coordinator(
       int selfId,
@@ -40,6 +43,7 @@ public final class Coordinator {
     this.fanout = new Fanout(selfId, ring, detector, transport, local, hlc, clock, scheduler);
     this.readTimeout = readTimeout;
     this.writeTimeout = writeTimeout;
+    this.random = new Random(0x5eed_0000L + selfId);
   }
 
   /** Stamps the mutation with a fresh timestamp and writes it to the key's replicas. */
@@ -55,6 +59,21 @@ public final class Coordinator {
     return new WriteOperation(
             fanout, rowKey, mutation.at(timestamp), timestamp, level, plan, required, writeTimeout)
         .start();
+  }
+
+  /**
+   * Runs a linearizable operation on the key: a Paxos round among its replicas in which the action
+   * sees the current row and decides the update (null for none).
+   */
+  public CompletableFuture<PaxosResult> linearizable(String rowKey, PaxosOperation.Action action) {
+    Fanout.Plan plan = fanout.plan(rowKey);
+    int required = Consistency.LINEARIZABLE.required(fanout.ring.replicationFactor());
+    if (plan.alive().size() < required) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "linearizable operation", required, plan.replicas().size(), plan.alive(), plan.down()));
+    }
+    return new PaxosOperation(fanout, rowKey, action, plan, writeTimeout.multipliedBy(2), random).start();
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
+import io.dialkv.core.paxos.PaxosTrace;
 import io.dialkv.core.time.Timestamp;
 import java.util.List;
 
@@ -19,6 +20,7 @@ import java.util.List;
  * @param readRepaired replicas brought up to date before the answer returned
  * @param possiblyStale whether some replica held newer data than the answer
  * @param writeTimestamp the timestamp a write was given (null for reads)
+ * @param paxos ballot, rounds, promises and acceptances of a linearizable operation (else null)
  */
 public record Provenance(
     int coordinator,
@@ -30,7 +32,8 @@ public record Provenance(
     boolean disagreed,
     List<Integer> readRepaired,
     boolean possiblyStale,
-    Timestamp writeTimestamp) {
+    Timestamp writeTimestamp,
+    PaxosTrace paxos) {
 
   public Provenance {
     replicas = List.copyOf(replicas);

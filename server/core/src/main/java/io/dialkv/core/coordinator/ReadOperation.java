@@ -253,6 +253,7 @@ final class ReadOperation {
             disagreed,
             repaired,
             possiblyStale,
+            null,
             null);
     result.complete(new ReadResult(merged, provenance));
   }

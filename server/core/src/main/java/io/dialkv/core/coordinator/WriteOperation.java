@@ -129,7 +129,8 @@ final class WriteOperation {
         false,
         List.of(),
         false,
-        timestamp);
+        timestamp,
+        null);
   }
 
   static PeerFailureException asPeerFailure(int node, Throwable failure) {

@@ -1,8 +1,10 @@
 package io.dialkv.core.node;
 
 import io.dialkv.core.coordinator.Coordinator;
+import io.dialkv.core.coordinator.PaxosResult;
 import io.dialkv.core.coordinator.ReadResult;
 import io.dialkv.core.coordinator.WriteResult;
+import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
@@ -19,6 +21,7 @@ import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -103,7 +106,39 @@ public final class DialNode {
     return onLoop(
         () -> {
           config.limits().checkKey(key);
-          return coordinator.read(key, level, trace);
+          return read(key, level, trace);
+        });
+  }
+
+  private CompletableFuture<ReadResult> read(String rowKey, Consistency level, boolean trace) {
+    if (level == Consistency.LINEARIZABLE) {
+      return coordinator
+          .linearizable(rowKey, (current, ballot) -> null)
+          .thenApply(r -> new ReadResult(r.before(), r.provenance()));
+    }
+    return coordinator.read(rowKey, level, trace);
+  }
+
+  /**
+   * Linearizable compare-and-set of a plain key's value.
+   *
+   * @param expected the value the key must hold, or null for "the key must be absent"
+   * @param newValue the value to set if it does
+   */
+  public CompletableFuture<PaxosResult> compareAndSet(String key, byte[] expected, byte[] newValue) {
+    return onLoop(
+        () -> {
+          config.limits().checkKey(key);
+          Mutation put = Mutation.put(newValue);
+          config.limits().checkMutation(put);
+          return coordinator.linearizable(
+              key,
+              (current, ballot) -> {
+                Cell cell = current.liveCells().get(Mutation.VALUE_CELL);
+                boolean matches =
+                    expected == null ? cell == null : cell != null && Arrays.equals(cell.valueUnsafe(), expected);
+                return matches ? put.at(ballot) : null;
+              });
         });
   }
 
@@ -116,7 +151,7 @@ public final class DialNode {
   }
 
   public CompletableFuture<ReadResult> getProfile(String userId, Consistency level, boolean trace) {
-    return onLoop(() -> coordinator.read(ProfileSchema.rowKey(userId), level, trace));
+    return onLoop(() -> read(ProfileSchema.rowKey(userId), level, trace));
   }
 
   /** Replaces the whole profile with the given fields. */
@@ -163,6 +198,11 @@ public final class DialNode {
             config.limits().checkKey(rowKey);
           }
           config.limits().checkMutation(mutation);
+          if (level == Consistency.LINEARIZABLE) {
+            return coordinator
+                .linearizable(rowKey, (current, ballot) -> mutation.at(ballot))
+                .thenApply(r -> new WriteResult(r.provenance()));
+          }
           return coordinator.write(rowKey, mutation, level);
         });
   }

@@ -1,6 +1,7 @@
 package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
+import io.dialkv.core.paxos.PaxosState;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -10,6 +11,7 @@ import java.util.TreeMap;
  */
 public final class InMemoryStorage implements Storage {
   private final TreeMap<String, Row> rows = new TreeMap<>();
+  private final TreeMap<String, PaxosState> paxos = new TreeMap<>();
   private boolean closed;
 
   @Override
@@ -22,6 +24,18 @@ public final class InMemoryStorage implements Storage {
   public synchronized void put(String key, Row row) {
     checkOpen();
     rows.put(key, row);
+  }
+
+  @Override
+  public synchronized Optional<PaxosState> getPaxos(String key) {
+    checkOpen();
+    return Optional.ofNullable(paxos.get(key));
+  }
+
+  @Override
+  public synchronized void putPaxos(String key, PaxosState state) {
+    checkOpen();
+    paxos.put(key, state);
   }
 
   @Override

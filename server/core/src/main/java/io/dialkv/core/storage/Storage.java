@@ -1,6 +1,7 @@
 package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
+import io.dialkv.core.paxos.PaxosState;
 import java.util.Optional;
 
 /**
@@ -20,6 +21,15 @@ public interface Storage extends AutoCloseable {
    * on the implementation's sync setting.
    */
   void put(String key, Row row);
+
+  /** The key's Paxos state, or empty if no Paxos round ever touched it. */
+  Optional<PaxosState> getPaxos(String key);
+
+  /**
+   * Stores the key's Paxos state, kept apart from the rows. Durable (in the write-ahead log) when
+   * this returns, which is what lets an acceptor answer a prepare or propose after storing it.
+   */
+  void putPaxos(String key, PaxosState state);
 
   /** Number of stored rows, possibly estimated. */
   long approximateRowCount();

@@ -6,7 +6,12 @@ package io.dialkv.core.transport;
  * @param <R> the reply's type
  */
 public sealed interface PeerRequest<R extends PeerResponse>
-    permits ReplicaWriteRequest, ReplicaReadRequest, HeartbeatRequest {
+    permits ReplicaWriteRequest,
+        ReplicaReadRequest,
+        HeartbeatRequest,
+        PrepareRequest,
+        ProposeRequest,
+        CommitRequest {
 
   /** The sending node. */
   int from();

@@ -2,7 +2,12 @@ package io.dialkv.core.transport;
 
 /** A reply to a {@link PeerRequest}. */
 public sealed interface PeerResponse
-    permits ReplicaWriteResponse, ReplicaReadResponse, HeartbeatResponse {
+    permits ReplicaWriteResponse,
+        ReplicaReadResponse,
+        HeartbeatResponse,
+        PrepareResponse,
+        ProposeResponse,
+        CommitResponse {
 
   /** The replying node. */
   int nodeId();

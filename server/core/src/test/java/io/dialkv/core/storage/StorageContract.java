@@ -66,6 +66,19 @@ public abstract class StorageContract {
   }
 
   @Test
+  void paxosStateIsKeptApartFromRowsAndSurvivesAReopen() {
+    Storage storage = storage();
+    Timestamp ballot = new Timestamp(5, 1, 2);
+    io.dialkv.core.paxos.Proposal p = new io.dialkv.core.paxos.Proposal(ballot, sampleRow());
+    io.dialkv.core.paxos.PaxosState state = new io.dialkv.core.paxos.PaxosState(ballot, p, null);
+    storage.putPaxos("k", state);
+    assertThat(storage.get("k")).isEmpty();
+    Storage reopened = reopen(storage);
+    assertThat(reopened.getPaxos("k")).contains(state);
+    assertThat(reopened.getPaxos("other")).isEmpty();
+  }
+
+  @Test
   void keysAreExactUtf8() {
     Storage storage = storage();
     storage.put("clé", sampleRow());

@@ -1,0 +1,72 @@
+package io.dialkv.core.paxos;
+
+import io.dialkv.core.storage.Storage;
+import io.dialkv.core.time.HybridClock;
+import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.CommitResponse;
+import io.dialkv.core.transport.PrepareRequest;
+import io.dialkv.core.transport.PrepareResponse;
+import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.ProposeResponse;
+import java.util.function.BiConsumer;
+
+/**
+ * A replica's side of single-decree Paxos per key (Lamport, "Paxos Made Simple", 2001). State is
+ * written to storage before each answer, so a promise or an acceptance survives a crash.
+ * Runs on the node's event loop.
+ */
+public final class PaxosAcceptor {
+  private final int selfId;
+  private final Storage storage;
+  private final HybridClock hlc;
+  private final BiConsumer<String, Proposal> applyCommit;
+
+  /**
+   * @param applyCommit merges a committed proposal's update into the key's row
+   */
+  public PaxosAcceptor(int selfId, Storage storage, HybridClock hlc, BiConsumer<String, Proposal> applyCommit) {
+    this.selfId = selfId;
+    this.storage = storage;
+    this.hlc = hlc;
+    this.applyCommit = applyCommit;
+  }
+
+  private PaxosState state(String key) {
+    return storage.getPaxos(key).orElse(PaxosState.EMPTY);
+  }
+
+  /** Phase 1b: promise if the ballot is higher than any promised; report what was accepted. */
+  public PrepareResponse prepare(PrepareRequest request) {
+    hlc.observe(request.ballot());
+    PaxosState s = state(request.key());
+    if (s.promised() != null && !request.ballot().isAfter(s.promised())) {
+      return new PrepareResponse(selfId, false, s.promised(), s.accepted(), s.committed());
+    }
+    storage.putPaxos(request.key(), new PaxosState(request.ballot(), s.accepted(), s.committed()));
+    return new PrepareResponse(selfId, true, request.ballot(), s.accepted(), s.committed());
+  }
+
+  /** Phase 2b: accept unless a higher ballot was promised meanwhile. */
+  public ProposeResponse propose(ProposeRequest request) {
+    Proposal p = request.proposal();
+    hlc.observe(p.ballot());
+    PaxosState s = state(request.key());
+    if (s.promised() != null && p.ballot().isBefore(s.promised())) {
+      return new ProposeResponse(selfId, false, s.promised());
+    }
+    storage.putPaxos(request.key(), new PaxosState(p.ballot(), p, s.committed()));
+    return new ProposeResponse(selfId, true, p.ballot());
+  }
+
+  /** A chosen proposal: apply it to the row, remember it as the most recent commit. */
+  public CommitResponse commit(CommitRequest request) {
+    Proposal p = request.proposal();
+    hlc.observe(p.ballot());
+    applyCommit.accept(request.key(), p);
+    PaxosState s = state(request.key());
+    if (p.isNewerThan(s.committed())) {
+      storage.putPaxos(request.key(), new PaxosState(s.promised(), s.accepted(), p));
+    }
+    return new CommitResponse(selfId);
+  }
+}

@@ -1,0 +1,73 @@
+package io.dialkv.core.paxos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.data.Row;
+import io.dialkv.core.storage.InMemoryStorage;
+import io.dialkv.core.time.HybridClock;
+import io.dialkv.core.time.Timestamp;
+import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.PrepareRequest;
+import io.dialkv.core.transport.PrepareResponse;
+import io.dialkv.core.transport.ProposeRequest;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PaxosAcceptorTest {
+  private final InMemoryStorage storage = new InMemoryStorage();
+  private final Map<String, Row> rows = new HashMap<>();
+  private final HybridClock hlc = new HybridClock(new io.dialkv.core.time.Clock() {
+    @Override public long physicalMillis() {
+      return 1;
+    }
+
+    @Override public long monotonicNanos() {
+      return 1;
+    }
+  }, 1);
+  private final PaxosAcceptor acceptor =
+      new PaxosAcceptor(1, storage, hlc, (key, p) -> rows.merge(key, p.update(), Row::merge));
+
+  private static Timestamp b(long t, int node) {
+    return new Timestamp(t, 0, node);
+  }
+
+  @Test
+  void promisesOnlyHigherBallotsAndRefusesProposalsBelowAPromise() {
+    assertThat(acceptor.prepare(new PrepareRequest(2, "k", b(10, 2))).promised()).isTrue();
+    PrepareResponse lower = acceptor.prepare(new PrepareRequest(3, "k", b(9, 3)));
+    assertThat(lower.promised()).isFalse();
+    assertThat(lower.promisedBallot()).isEqualTo(b(10, 2));
+    assertThat(acceptor.propose(new ProposeRequest(3, "k", new Proposal(b(9, 3), Row.EMPTY))).accepted()).isFalse();
+    assertThat(acceptor.propose(new ProposeRequest(2, "k", new Proposal(b(10, 2), Row.EMPTY))).accepted()).isTrue();
+  }
+
+  @Test
+  void aPromiseReportsTheAcceptedProposalSoTheNextProposerCanFinishIt() {
+    Proposal half = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    acceptor.propose(new ProposeRequest(2, "k", half));
+    // The proposer dies before committing; the next one prepares a higher ballot.
+    PrepareResponse next = acceptor.prepare(new PrepareRequest(3, "k", b(11, 3)));
+    assertThat(next.promised()).isTrue();
+    assertThat(next.accepted()).isEqualTo(half);
+    assertThat(next.committed()).isNull();
+  }
+
+  @Test
+  void stateSurvivesARestartOfTheNode() {
+    Proposal p = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    acceptor.propose(new ProposeRequest(2, "k", p));
+    acceptor.commit(new CommitRequest(2, "k", p));
+    storage.close();
+    storage.reopen();
+    PaxosAcceptor restarted = new PaxosAcceptor(1, storage, hlc, (key, x) -> {});
+    PrepareResponse r = restarted.prepare(new PrepareRequest(3, "k", b(10, 2)));
+    assertThat(r.promised()).isFalse(); // the old promise is remembered
+    assertThat(r.committed()).isEqualTo(p);
+    assertThat(rows.get("k").liveCells()).containsKey("value");
+  }
+}
