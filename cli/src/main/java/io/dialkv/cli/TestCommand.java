@@ -33,7 +33,8 @@ final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--levels", split = ",", defaultValue = "ONE,QUORUM,ALL,LINEARIZABLE",
-      description = "Consistency levels to test side by side (default: ${DEFAULT-VALUE}).")
+      description = "Consistency levels to test side by side (default: ${DEFAULT-VALUE}). MIXED runs the "
+          + "LINEARIZABLE workload with its plain writes sent at ONE, to show what mixing levels on a key does.")
   List<String> levels;
 
   @Option(names = "--nemesis", defaultValue = "partition-halves", description = "The fault (default: ${DEFAULT-VALUE}).")
@@ -89,9 +90,9 @@ final class TestCommand implements Callable<Integer> {
           "unknown nemesis '" + nemesis + "'; nemeses: " + String.join(", ", Nemesis.NAMES));
     }
     for (String level : levels) {
-      if (!List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE").contains(level)) {
+      if (!List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE", "MIXED").contains(level)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
-            "unknown level '" + level + "'; levels: ONE, QUORUM, ALL, LINEARIZABLE");
+            "unknown level '" + level + "'; levels: ONE, QUORUM, ALL, LINEARIZABLE, MIXED");
       }
     }
     if (!List.of("links", "netns").contains(partitionBackend)) {

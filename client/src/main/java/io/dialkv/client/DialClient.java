@@ -52,8 +52,10 @@ import java.util.function.BiFunction;
 /**
  * A client of a dialkv cluster. Any node can serve any request, so the client spreads requests
  * over the endpoints it was given in turn, and when an endpoint cannot be reached it fails over to
- * the next one. Only failures that prove the request never reached a node are retried elsewhere;
- * a cluster-side answer (too few replicas, a timeout after a write was sent) is returned as is.
+ * the next one. A write moves to another node only when the failure proves it was never sent (the
+ * connection was refused); a connection that broke during a write makes it indeterminate. Reads
+ * also fail over on a broken connection. A cluster-side answer (too few replicas, a timeout after
+ * a write was sent) is returned as is.
  *
  * <p>Every call takes the consistency level for that request. Blocking calls throw {@link
  * DialException}; the {@code …Async} calls fail their futures with it. The futures complete on the
@@ -129,7 +131,7 @@ public final class DialClient implements AutoCloseable {
   public CompletableFuture<GetResponse> getAsync(String key, Consistency level, boolean trace) {
     GetRequest request =
         GetRequest.newBuilder().setKey(key).setConsistency(level).setTrace(trace).build();
-    return call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).get(request));
+    return call(true, (ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).get(request));
   }
 
   /** Writes a key's value. */
@@ -184,7 +186,7 @@ public final class DialClient implements AutoCloseable {
             .setTrace(trace)
             .build();
     return join(
-        call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).getProfile(request)));
+        call(true, (ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).getProfile(request)));
   }
 
   /** Replaces a user's whole profile: fields not given are removed. */
@@ -227,7 +229,7 @@ public final class DialClient implements AutoCloseable {
   /** The cluster as the first reachable endpoint sees it. */
   public TopologyResponse topology() {
     return join(
-        call((ch, d) ->
+        call(true, (ch, d) ->
             ClusterGrpc.newFutureStub(ch).withDeadline(d).topology(TopologyRequest.getDefaultInstance())));
   }
 
@@ -241,6 +243,7 @@ public final class DialClient implements AutoCloseable {
     attempt(
         index,
         1,
+        true,
         deadline(),
         (ch, d) ->
             ClusterGrpc.newFutureStub(ch).withDeadline(d).topology(TopologyRequest.getDefaultInstance()),
@@ -258,15 +261,26 @@ public final class DialClient implements AutoCloseable {
   /** Sends to the next endpoint in turn, failing over to the others if it cannot be reached. */
   private <T> CompletableFuture<T> call(
       BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc) {
+    return call(false, rpc);
+  }
+
+  /**
+   * @param idempotent whether the call may be repeated on another node after a connection broke
+   *     during it (reads); otherwise only a refused connection, which proves the request was
+   *     never sent, moves it to another node
+   */
+  private <T> CompletableFuture<T> call(
+      boolean idempotent, BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
     int start = Math.floorMod(next.getAndIncrement(), channels.size());
-    attempt(start, channels.size(), deadline(), rpc, result, new ArrayList<>());
+    attempt(start, channels.size(), idempotent, deadline(), rpc, result, new ArrayList<>());
     return result;
   }
 
   private <T> void attempt(
       int index,
       int triesLeft,
+      boolean idempotent,
       Deadline deadline,
       BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc,
       CompletableFuture<T> result,
@@ -290,14 +304,23 @@ public final class DialClient implements AutoCloseable {
           @Override
           public void onFailure(Throwable t) {
             Status status = Status.fromThrowable(t);
-            if (neverReachedANode(t, status) && triesLeft > 1) {
+            boolean lostMidCall = connectionProblem(t, status) && !connectionRefused(t);
+            if (lostMidCall && !idempotent) {
+              channel.resetConnectBackoff();
+              result.completeExceptionally(new DialException(DialException.Kind.INDETERMINATE, status.getCode(),
+                  "the connection to " + endpoints.get(index) + " broke during the call (" + describe(status)
+                      + "); the request may have been applied",
+                  t));
+              return;
+            }
+            if (connectionProblem(t, status) && triesLeft > 1) {
               // A node that died comes back as soon as it listens again, not after gRPC's back-off.
               channel.resetConnectBackoff();
               unreachable.add(endpoints.get(index) + " (" + status.getCode() + ")");
-              attempt((index + 1) % channels.size(), triesLeft - 1, deadline, rpc, result, unreachable);
+              attempt((index + 1) % channels.size(), triesLeft - 1, idempotent, deadline, rpc, result, unreachable);
               return;
             }
-            if (neverReachedANode(t, status)) {
+            if (connectionProblem(t, status)) {
               channel.resetConnectBackoff();
               unreachable.add(endpoints.get(index) + " (" + describe(status) + ")");
               result.completeExceptionally(
@@ -314,11 +337,22 @@ public final class DialClient implements AutoCloseable {
         MoreExecutors.directExecutor());
   }
 
+  /** A refused TCP connection: the request certainly never reached the node. */
+  private static boolean connectionRefused(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return true;
+      }
+    }
+    Metadata trailers = Status.trailersFromThrowable(t);
+    return trailers != null && "shutting-down".equals(trailers.get(ERROR_KIND));
+  }
+
   /**
-   * UNAVAILABLE without dialkv's error trailer is a connection-level failure (refused, reset
-   * before the server saw the call), as is a node that answered that it is shutting down.
+   * UNAVAILABLE without dialkv's error trailer is a connection-level failure (refused, or broken
+   * during the call), as is a node that answered that it is shutting down.
    */
-  private static boolean neverReachedANode(Throwable t, Status status) {
+  private static boolean connectionProblem(Throwable t, Status status) {
     if (status.getCode() != Status.Code.UNAVAILABLE) {
       return false;
     }

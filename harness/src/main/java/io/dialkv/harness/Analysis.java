@@ -91,7 +91,7 @@ public final class Analysis {
     }
     List<Operation> operations = history.operations();
     CheckResult check = new LinearizabilityChecker(checkBudget, Long.MAX_VALUE)
-        .check(operations, level.equals("LINEARIZABLE") ? RegisterModel.casRegister(0L) : RegisterModel.register(0L));
+        .check(operations, level.equals("LINEARIZABLE") || level.equals(RegisterWorkload.MIXED) ? RegisterModel.casRegister(0L) : RegisterModel.register(0L));
     Anomalies anomalies = Anomalies.find(operations, finalValues);
     double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);

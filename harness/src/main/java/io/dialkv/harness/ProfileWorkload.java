@@ -48,7 +48,7 @@ public final class ProfileWorkload {
 
   public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
       throws InterruptedException {
-    Consistency consistency = Consistency.valueOf(level);
+    Consistency consistency = RegisterWorkload.consistencyOf(level, true);
     long nextValue = process * 1_000_000L;
     try (DialClient client =
         DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {

@@ -30,6 +30,20 @@ public final class RegisterWorkload {
     };
   }
 
+  /**
+   * The pseudo-level that shows what mixing levels on one key does: reads and compare-and-sets at
+   * LINEARIZABLE, plain writes at ONE, on the same keys.
+   */
+  public static final String MIXED = "MIXED";
+
+  /** The consistency a level's operations use; for MIXED, writes go at ONE. */
+  static Consistency consistencyOf(String level, boolean plainWrite) {
+    if (level.equals(MIXED)) {
+      return plainWrite ? Consistency.ONE : Consistency.LINEARIZABLE;
+    }
+    return Consistency.valueOf(level);
+  }
+
   private final String level;
   private final List<String> keys;
   private final Recorder recorder;
@@ -62,7 +76,8 @@ public final class RegisterWorkload {
    */
   public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
       throws InterruptedException {
-    Consistency consistency = Consistency.valueOf(level);
+    Consistency consistency = consistencyOf(level, false);
+    Consistency writeConsistency = consistencyOf(level, true);
     boolean casWorkload = consistency == Consistency.LINEARIZABLE;
     java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
     long nextValue = process * 1_000_000L;
@@ -98,7 +113,7 @@ public final class RegisterWorkload {
           long value = ++nextValue;
           recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null, null);
           try {
-            client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), consistency);
+            client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), writeConsistency);
             recorder.record(process, Op.Type.OK, "write", key, value, level, node, null, null);
             lastSeen.put(key, value);
           } catch (DialException e) {

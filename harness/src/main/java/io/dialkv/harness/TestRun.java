@@ -77,7 +77,7 @@ public final class TestRun {
 
   public static Result run(Options o) throws Exception {
     for (String level : o.levels()) {
-      Consistency.valueOf(level); // fail early on a typo
+      RegisterWorkload.consistencyOf(level, false); // fail early on a typo
     }
     Nemesis nemesis = Nemesis.byName(o.nemesis());
     Files.createDirectories(o.outDir());
