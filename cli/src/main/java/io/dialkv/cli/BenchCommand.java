@@ -4,7 +4,6 @@ import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -185,9 +184,5 @@ final class BenchCommand implements Callable<Integer> {
             next(total, done);
           });
     }
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

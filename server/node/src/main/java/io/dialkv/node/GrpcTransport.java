@@ -42,6 +42,10 @@ public final class GrpcTransport implements Transport {
   private final int maxMessageBytes;
   private final LinkRules links;
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+  // A coordinator sends the same write to every replica: encode it once. Only touched on the
+  // node's event loop, like every send.
+  private ReplicaWriteRequest lastWrite;
+  private io.dialkv.proto.v1.peer.ReplicaWriteRequest lastWriteProto;
 
   public GrpcTransport(
       Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes, LinkRules links) {
@@ -72,12 +76,7 @@ public final class GrpcTransport implements Transport {
       relay(
           to,
           channel,
-          stub.write(
-              io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
-                  .setFromNodeId(write.from())
-                  .setKey(write.key())
-                  .setMutation(ProtoCodec.toProto(write.mutation()))
-                  .build()),
+          stub.write(encode(write)),
           r -> new ReplicaWriteResponse(r.getNodeId()),
           reply);
     } else if (request instanceof ReplicaReadRequest read) {
@@ -133,6 +132,19 @@ public final class GrpcTransport implements Transport {
           reply);
     }
     return reply;
+  }
+
+  private io.dialkv.proto.v1.peer.ReplicaWriteRequest encode(ReplicaWriteRequest write) {
+    if (write != lastWrite) {
+      lastWriteProto =
+          io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
+              .setFromNodeId(write.from())
+              .setKey(write.key())
+              .setMutation(ProtoCodec.toProto(write.mutation()))
+              .build();
+      lastWrite = write;
+    }
+    return lastWriteProto;
   }
 
   @SuppressWarnings("unchecked") // each request's reply is mapped to its own response type

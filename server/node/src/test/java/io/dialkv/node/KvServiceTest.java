@@ -31,7 +31,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -199,10 +198,5 @@ class KvServiceTest {
               assertThat(e.getStatus().getCode()).isEqualTo(code);
               assertThat(e.getStatus().getDescription()).contains(messagePart);
             });
-  }
-
-  @SuppressWarnings("unused")
-  private static String s(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

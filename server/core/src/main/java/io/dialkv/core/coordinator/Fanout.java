@@ -6,6 +6,7 @@ import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * What read and write operations share: finding a key's replicas and which of them are alive, and
@@ -79,5 +81,24 @@ final class Fanout {
 
   double millisSince(long startNanos) {
     return (clock.monotonicNanos() - startNanos) / 1e6;
+  }
+
+  /** A failed reply as a peer failure, whatever wrapped it. */
+  static PeerFailureException asPeerFailure(int node, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
+    if (cause instanceof PeerFailureException peer) {
+      return peer;
+    }
+    return new PeerFailureException(node, String.valueOf(cause.getMessage()), true);
+  }
+
+  /** "failures: n2: ...; n3: ..." for error messages. */
+  static String describe(List<PeerFailureException> failures) {
+    return failures.isEmpty()
+        ? "no failures"
+        : "failures: "
+            + String.join("; ", failures.stream().map(Throwable::getMessage).toList());
   }
 }

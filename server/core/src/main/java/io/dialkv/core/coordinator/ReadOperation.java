@@ -127,7 +127,7 @@ final class ReadOperation {
         }
       }
     } else {
-      failures.add(WriteOperation.asPeerFailure(node, failure));
+      failures.add(Fanout.asPeerFailure(node, failure));
       if (phase == Phase.COLLECTING) {
         if (!untried.isEmpty()) {
           askNext();
@@ -172,7 +172,7 @@ final class ReadOperation {
                   return;
                 }
                 if (failure != null) {
-                  failures.add(WriteOperation.asPeerFailure(node, failure));
+                  failures.add(Fanout.asPeerFailure(node, failure));
                   fail(false);
                   return;
                 }
@@ -215,7 +215,7 @@ final class ReadOperation {
     String message =
         timedOut
             ? String.format("read timed out after %d ms: %s", timeout.toMillis(), what)
-            : String.format("read failed: %s; %s", what, WriteOperation.describe(failures));
+            : String.format("read failed: %s; %s", what, Fanout.describe(failures));
     result.completeExceptionally(new ReadFailedException(message, timedOut));
   }
 

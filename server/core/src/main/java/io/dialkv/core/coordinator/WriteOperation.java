@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * One write: sent to every live replica, acknowledged once the level's count of replicas has it.
@@ -76,7 +75,7 @@ final class WriteOperation {
       }
       return;
     }
-    failures.add(asPeerFailure(node, failure));
+    failures.add(Fanout.asPeerFailure(node, failure));
     int stillPossible = plan.alive().size() - failures.size();
     if (stillPossible >= required) {
       return;
@@ -97,7 +96,7 @@ final class WriteOperation {
           new IndeterminateWriteException(
               String.format(
                   "write got %d of %d acks (%s) and %s; it may have been applied",
-                  acks.size(), required, ackers(), describe(failures))));
+                  acks.size(), required, ackers(), Fanout.describe(failures))));
     }
   }
 
@@ -131,22 +130,5 @@ final class WriteOperation {
         false,
         timestamp,
         null);
-  }
-
-  static PeerFailureException asPeerFailure(int node, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
-    if (cause instanceof PeerFailureException peer) {
-      return peer;
-    }
-    return new PeerFailureException(node, String.valueOf(cause.getMessage()), true);
-  }
-
-  static String describe(List<PeerFailureException> failures) {
-    return failures.isEmpty()
-        ? "no failures"
-        : "failures: "
-            + String.join("; ", failures.stream().map(Throwable::getMessage).toList());
   }
 }
