@@ -5,6 +5,12 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
+import io.dialkv.client.balancer.BalancedChannel;
+import io.dialkv.client.balancer.BalancerConfig;
+import io.dialkv.client.balancer.BalancerPolicy;
+import io.dialkv.client.balancer.NodeStats;
+import io.dialkv.client.balancer.Route;
+import io.dialkv.core.data.ProfileSchema;
 import io.dialkv.proto.v1.ClusterGrpc;
 import io.dialkv.proto.v1.CompareAndSetRequest;
 import io.dialkv.proto.v1.CompareAndSetResponse;
@@ -27,35 +33,39 @@ import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.dialkv.proto.v1.UpdateProfileRequest;
 import io.dialkv.proto.v1.UpdateProfileResponse;
+import io.grpc.CallOptions;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.ClientCalls;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 
 /**
- * A client of a dialkv cluster. Any node can serve any request, so the client spreads requests
- * over the endpoints it was given in turn, and when an endpoint cannot be reached it fails over to
- * the next one. A write moves to another node only when the failure proves it was never sent (the
- * connection was refused); a connection that broke during a write makes it indeterminate. Reads
- * also fail over on a broken connection. A cluster-side answer (too few replicas, a timeout after
- * a write was sent) is returned as is.
+ * A client of a dialkv cluster. From the endpoints it is given (seeds) it learns every node and
+ * the token ring, keeps one connection per node, follows each node's health, and sends each
+ * request to a node chosen by its {@link BalancerPolicy} — by default to the healthy replica of
+ * the request's key with the fewest requests in flight, which saves the coordinator a network hop.
+ * Nodes that fail requests repeatedly are ejected for a while; nodes that die are routed around
+ * and used again once they are back.
+ *
+ * <p>When a request fails because of the node (its connection broke, it was shutting down), the
+ * client decides whether repeating it elsewhere is safe: a read is retried on another node within
+ * the request's deadline; a write only when the failure proves it never left the client (its
+ * headers never reached the node's connection, or the node refused it while shutting down). A
+ * write whose connection broke after it was sent is {@link DialException.Kind#INDETERMINATE}. A
+ * cluster-side answer (too few replicas, a timeout after a write was sent) is returned as is.
  *
  * <p>Every call takes the consistency level for that request. Blocking calls throw {@link
  * DialException}; the {@code …Async} calls fail their futures with it. The futures complete on the
@@ -73,42 +83,28 @@ import java.util.function.BiFunction;
 public final class DialClient implements AutoCloseable {
   private static final Metadata.Key<String> ERROR_KIND =
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
+  // Attempts of one request, the first included; each retry avoids every node tried before.
+  private static final int MAX_ATTEMPTS = 4;
 
   private final List<String> endpoints;
-  private final List<ManagedChannel> channels;
   private final Duration timeout;
-  private final AtomicInteger next = new AtomicInteger();
-  private final EventLoopGroup ioThread;
+  private final BalancerPolicy policy;
+  private final BalancedChannel balanced;
+  private final ManagedChannel channel;
 
   private DialClient(Builder builder) {
     this.endpoints = List.copyOf(builder.endpoints);
     this.timeout = builder.timeout;
-    // All connections share one I/O thread: a reply on one connection that triggers a request on
-    // another then costs no thread hand-off, which is most of a request's cost on a small machine.
-    ThreadFactory daemon =
-        r -> {
-          Thread t = new Thread(r, "dialkv-client-io");
-          t.setDaemon(true);
-          return t;
-        };
-    boolean epoll = Epoll.isAvailable();
-    this.ioThread = epoll ? new EpollEventLoopGroup(1, daemon) : new NioEventLoopGroup(1, daemon);
-    List<ManagedChannel> list = new ArrayList<>();
-    for (String endpoint : endpoints) {
-      list.add(
-          NettyChannelBuilder.forTarget(endpoint)
-              .eventLoopGroup(ioThread)
-              .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-              .usePlaintext()
-              // Failover and retries are decided by dialkv itself, knowing which calls are safe to
-              // repeat; gRPC's own retry buffering would only cost CPU.
-              .disableRetry()
-              // Callbacks only complete futures; running them on the transport thread saves a hop.
-              .directExecutor()
-              .maxInboundMessageSize(builder.maxMessageBytes)
-              .build());
-    }
-    this.channels = List.copyOf(list);
+    this.policy = builder.policy;
+    String clientId = builder.clientId != null ? builder.clientId : defaultClientId();
+    this.balanced =
+        new BalancedChannel(
+            endpoints,
+            BalancerConfig.defaults(clientId).withPolicy(builder.policy),
+            builder.discover,
+            builder.refreshInterval,
+            builder.maxMessageBytes);
+    this.channel = balanced.channel();
   }
 
   /** Starts configuring a client. */
@@ -116,9 +112,22 @@ public final class DialClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** The endpoints this client uses, in the order given. */
+  /** The endpoints this client was given, in that order. */
   public List<String> endpoints() {
     return endpoints;
+  }
+
+  /** The balancing policy in use. */
+  public BalancerPolicy balancer() {
+    return policy;
+  }
+
+  /**
+   * What the balancer sees now: every node it knows, its state, requests in flight, and how many
+   * requests it has been sent by this client.
+   */
+  public List<NodeStats> nodes() {
+    return balanced.nodes();
   }
 
   // ---- keys --------------------------------------------------------------------------------
@@ -128,10 +137,11 @@ public final class DialClient implements AutoCloseable {
     return join(getAsync(key, level, trace));
   }
 
+  /** Reads a key; see {@link #get}. */
   public CompletableFuture<GetResponse> getAsync(String key, Consistency level, boolean trace) {
     GetRequest request =
         GetRequest.newBuilder().setKey(key).setConsistency(level).setTrace(trace).build();
-    return call(true, (ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).get(request));
+    return call(DialKvGrpc.getGetMethod(), request, key, true);
   }
 
   /** Writes a key's value. */
@@ -139,6 +149,7 @@ public final class DialClient implements AutoCloseable {
     return join(putAsync(key, value, level));
   }
 
+  /** Writes a key's value; see {@link #put}. */
   public CompletableFuture<PutResponse> putAsync(String key, byte[] value, Consistency level) {
     PutRequest request =
         PutRequest.newBuilder()
@@ -146,7 +157,7 @@ public final class DialClient implements AutoCloseable {
             .setValue(ByteString.copyFrom(value))
             .setConsistency(level)
             .build();
-    return call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).put(request));
+    return call(DialKvGrpc.getPutMethod(), request, key, false);
   }
 
   /**
@@ -157,7 +168,9 @@ public final class DialClient implements AutoCloseable {
     return join(compareAndSetAsync(key, expected, newValue));
   }
 
-  public CompletableFuture<CompareAndSetResponse> compareAndSetAsync(String key, byte[] expected, byte[] newValue) {
+  /** Compare-and-set; see {@link #compareAndSet}. */
+  public CompletableFuture<CompareAndSetResponse> compareAndSetAsync(
+      String key, byte[] expected, byte[] newValue) {
     CompareAndSetRequest.Builder b =
         CompareAndSetRequest.newBuilder().setKey(key).setNewValue(ByteString.copyFrom(newValue));
     if (expected == null) {
@@ -165,14 +178,13 @@ public final class DialClient implements AutoCloseable {
     } else {
       b.setExpected(ByteString.copyFrom(expected));
     }
-    CompareAndSetRequest request = b.build();
-    return call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).compareAndSet(request));
+    return call(DialKvGrpc.getCompareAndSetMethod(), b.build(), key, false);
   }
 
   /** Deletes a key (writes a tombstone). */
   public DeleteResponse delete(String key, Consistency level) {
     DeleteRequest request = DeleteRequest.newBuilder().setKey(key).setConsistency(level).build();
-    return join(call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).delete(request)));
+    return join(call(DialKvGrpc.getDeleteMethod(), request, key, false));
   }
 
   // ---- profiles ----------------------------------------------------------------------------
@@ -185,8 +197,7 @@ public final class DialClient implements AutoCloseable {
             .setConsistency(level)
             .setTrace(trace)
             .build();
-    return join(
-        call(true, (ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).getProfile(request)));
+    return join(call(DialKvGrpc.getGetProfileMethod(), request, ProfileSchema.rowKey(userId), true));
   }
 
   /** Replaces a user's whole profile: fields not given are removed. */
@@ -194,7 +205,7 @@ public final class DialClient implements AutoCloseable {
     PutProfileRequest request =
         PutProfileRequest.newBuilder().setProfile(profile).setConsistency(level).build();
     return join(
-        call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).putProfile(request)));
+        call(DialKvGrpc.getPutProfileMethod(), request, ProfileSchema.rowKey(profile.getUserId()), false));
   }
 
   /**
@@ -212,44 +223,51 @@ public final class DialClient implements AutoCloseable {
             .addAllUnset(unset)
             .setConsistency(level)
             .build();
-    return join(
-        call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).updateProfile(request)));
+    return join(call(DialKvGrpc.getUpdateProfileMethod(), request, ProfileSchema.rowKey(userId), false));
   }
 
   /** Deletes a user's profile. */
   public DeleteProfileResponse deleteProfile(String userId, Consistency level) {
     DeleteProfileRequest request =
         DeleteProfileRequest.newBuilder().setUserId(userId).setConsistency(level).build();
-    return join(
-        call((ch, d) -> DialKvGrpc.newFutureStub(ch).withDeadline(d).deleteProfile(request)));
+    return join(call(DialKvGrpc.getDeleteProfileMethod(), request, ProfileSchema.rowKey(userId), false));
   }
 
   // ---- cluster -----------------------------------------------------------------------------
 
-  /** The cluster as the first reachable endpoint sees it. */
+  /** The cluster as some reachable node sees it. */
   public TopologyResponse topology() {
-    return join(
-        call(true, (ch, d) ->
-            ClusterGrpc.newFutureStub(ch).withDeadline(d).topology(TopologyRequest.getDefaultInstance())));
+    return join(call(ClusterGrpc.getTopologyMethod(), TopologyRequest.getDefaultInstance(), null, true));
   }
 
-  /** The cluster as one particular endpoint sees it, without failing over. */
+  /** The cluster as one particular node (host:port) sees it, without failing over. */
   public TopologyResponse topology(String endpoint) {
-    int index = endpoints.indexOf(endpoint);
-    if (index < 0) {
-      throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints");
+    ManagedChannel direct = balanced.directChannel(endpoint);
+    try {
+      ListenableFuture<TopologyResponse> call =
+          ClientCalls.futureUnaryCall(
+              direct.newCall(ClusterGrpc.getTopologyMethod(), CallOptions.DEFAULT.withDeadline(deadline())),
+              TopologyRequest.getDefaultInstance());
+      CompletableFuture<TopologyResponse> result = new CompletableFuture<>();
+      Futures.addCallback(call, new FutureCallback<>() {
+        @Override
+        public void onSuccess(TopologyResponse value) {
+          result.complete(value);
+        }
+
+        @Override
+        public void onFailure(Throwable t) {
+          Status status = Status.fromThrowable(t);
+          result.completeExceptionally(connectionProblem(t, status)
+              ? new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
+                  "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")", t)
+              : translate(t, endpoint));
+        }
+      }, MoreExecutors.directExecutor());
+      return join(result);
+    } finally {
+      direct.shutdownNow();
     }
-    CompletableFuture<TopologyResponse> result = new CompletableFuture<>();
-    attempt(
-        index,
-        1,
-        true,
-        deadline(),
-        (ch, d) ->
-            ClusterGrpc.newFutureStub(ch).withDeadline(d).topology(TopologyRequest.getDefaultInstance()),
-        result,
-        new ArrayList<>());
-    return join(result);
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -258,99 +276,96 @@ public final class DialClient implements AutoCloseable {
     return Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Sends to the next endpoint in turn, failing over to the others if it cannot be reached. */
-  private <T> CompletableFuture<T> call(
-      BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc) {
-    return call(false, rpc);
-  }
-
   /**
+   * Sends a request through the balancer, and again to another node when that is safe.
+   *
+   * @param routingKey the row the request touches (token-aware routing), or null
    * @param idempotent whether the call may be repeated on another node after a connection broke
-   *     during it (reads); otherwise only a refused connection, which proves the request was
-   *     never sent, moves it to another node
+   *     during it (reads); otherwise only a failure that proves the request never reached the
+   *     node moves it to another
    */
-  private <T> CompletableFuture<T> call(
-      boolean idempotent, BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    int start = Math.floorMod(next.getAndIncrement(), channels.size());
-    attempt(start, channels.size(), idempotent, deadline(), rpc, result, new ArrayList<>());
+  private <Q, R> CompletableFuture<R> call(
+      MethodDescriptor<Q, R> method, Q request, String routingKey, boolean idempotent) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    attempt(method, request, routingKey, idempotent, deadline(), 1, new HashSet<>(), new ArrayList<>(), result);
     return result;
   }
 
-  private <T> void attempt(
-      int index,
-      int triesLeft,
+  private <Q, R> void attempt(
+      MethodDescriptor<Q, R> method,
+      Q request,
+      String routingKey,
       boolean idempotent,
       Deadline deadline,
-      BiFunction<ManagedChannel, Deadline, ListenableFuture<T>> rpc,
-      CompletableFuture<T> result,
-      List<String> unreachable) {
-    ManagedChannel channel = channels.get(index);
-    ListenableFuture<T> call;
+      int attempt,
+      Set<String> tried,
+      List<String> failures,
+      CompletableFuture<R> result) {
+    Route route = new Route(routingKey, tried, null);
+    ListenableFuture<R> call;
     try {
-      call = rpc.apply(channel, deadline);
+      call = ClientCalls.futureUnaryCall(
+          channel.newCall(method, CallOptions.DEFAULT.withDeadline(deadline).withOption(Route.KEY, route)),
+          request);
     } catch (RuntimeException e) {
-      result.completeExceptionally(translate(e, endpoints.get(index)));
+      result.completeExceptionally(translate(e, "the balancer"));
       return;
     }
     Futures.addCallback(
         call,
-        new FutureCallback<T>() {
+        new FutureCallback<R>() {
           @Override
-          public void onSuccess(T value) {
+          public void onSuccess(R value) {
             result.complete(value);
           }
 
           @Override
           public void onFailure(Throwable t) {
             Status status = Status.fromThrowable(t);
-            boolean lostMidCall = connectionProblem(t, status) && !connectionRefused(t);
-            if (lostMidCall && !idempotent) {
-              channel.resetConnectBackoff();
+            Route.NodeRef node = route.chosen();
+            String via = node == null ? "the balancer" : node.toString();
+            if (!connectionProblem(t, status)) {
+              result.completeExceptionally(translate(t, via));
+              return;
+            }
+            if (node == null) {
+              // The balancer found no node to send to: nothing was sent anywhere.
+              failures.add(describe(status));
+              result.completeExceptionally(new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
+                  String.join("; ", failures), t));
+              return;
+            }
+            boolean neverSent = !route.sent() || refusedByNode(t);
+            if (!neverSent && !idempotent) {
               result.completeExceptionally(new DialException(DialException.Kind.INDETERMINATE, status.getCode(),
-                  "the connection to " + endpoints.get(index) + " broke during the call (" + describe(status)
+                  "the connection to " + via + " broke during the call (" + describe(status)
                       + "); the request may have been applied",
                   t));
               return;
             }
-            if (connectionProblem(t, status) && triesLeft > 1) {
-              // A node that died comes back as soon as it listens again, not after gRPC's back-off.
-              channel.resetConnectBackoff();
-              unreachable.add(endpoints.get(index) + " (" + status.getCode() + ")");
-              attempt((index + 1) % channels.size(), triesLeft - 1, idempotent, deadline, rpc, result, unreachable);
+            failures.add(via + ": " + describe(status));
+            if (attempt >= MAX_ATTEMPTS || deadline.isExpired()) {
+              result.completeExceptionally(new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
+                  "no dialkv node could serve the request: " + String.join("; ", failures), t));
               return;
             }
-            if (connectionProblem(t, status)) {
-              channel.resetConnectBackoff();
-              unreachable.add(endpoints.get(index) + " (" + describe(status) + ")");
-              result.completeExceptionally(
-                  new DialException(
-                      DialException.Kind.NO_ENDPOINT,
-                      status.getCode(),
-                      "no dialkv node reachable: " + String.join(", ", unreachable),
-                      t));
-              return;
-            }
-            result.completeExceptionally(translate(t, endpoints.get(index)));
+            Set<String> avoid = new HashSet<>(tried);
+            avoid.add(node.address());
+            attempt(method, request, routingKey, idempotent, deadline, attempt + 1, avoid, failures, result);
           }
         },
         MoreExecutors.directExecutor());
   }
 
-  /** A refused TCP connection: the request certainly never reached the node. */
-  private static boolean connectionRefused(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof java.net.ConnectException) {
-        return true;
-      }
-    }
+  /** The node answered that it is shutting down: it did not process the request. */
+  private static boolean refusedByNode(Throwable t) {
     Metadata trailers = Status.trailersFromThrowable(t);
     return trailers != null && "shutting-down".equals(trailers.get(ERROR_KIND));
   }
 
   /**
-   * UNAVAILABLE without dialkv's error trailer is a connection-level failure (refused, or broken
-   * during the call), as is a node that answered that it is shutting down.
+   * UNAVAILABLE without dialkv's error trailer is a connection-level failure (none reachable, or
+   * broken during the call), as is a node that answered that it is shutting down.
    */
   private static boolean connectionProblem(Throwable t, Status status) {
     if (status.getCode() != Status.Code.UNAVAILABLE) {
@@ -361,7 +376,7 @@ public final class DialClient implements AutoCloseable {
     return kind == null || kind.equals("shutting-down");
   }
 
-  private static DialException translate(Throwable t, String endpoint) {
+  private static DialException translate(Throwable t, String via) {
     if (t instanceof DialException d) {
       return d;
     }
@@ -386,7 +401,7 @@ public final class DialClient implements AutoCloseable {
         default -> DialException.Kind.OTHER;
       };
     }
-    return new DialException(k, status.getCode(), describe(status) + " (via " + endpoint + ")", t);
+    return new DialException(k, status.getCode(), describe(status) + " (via " + via + ")", t);
   }
 
   private static String describe(Status status) {
@@ -404,21 +419,16 @@ public final class DialClient implements AutoCloseable {
     }
   }
 
+  /** A client id that differs between processes and hosts, for ip-hash stickiness. */
+  private static String defaultClientId() {
+    String jvm = ManagementFactory.getRuntimeMXBean().getName();
+    return jvm + "/" + UUID.randomUUID();
+  }
+
   /** Closes every connection. */
   @Override
   public void close() {
-    channels.forEach(ManagedChannel::shutdown);
-    for (ManagedChannel channel : channels) {
-      try {
-        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-          channel.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        channel.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-    }
-    ioThread.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    balanced.close();
   }
 
   /** Configures a {@link DialClient}. */
@@ -426,10 +436,14 @@ public final class DialClient implements AutoCloseable {
     private final List<String> endpoints = new ArrayList<>();
     private Duration timeout = Duration.ofSeconds(5);
     private int maxMessageBytes = 8 << 20;
+    private BalancerPolicy policy = BalancerPolicy.DEFAULT;
+    private String clientId;
+    private boolean discover = true;
+    private Duration refreshInterval = Duration.ofSeconds(5);
 
     private Builder() {}
 
-    /** Adds endpoints as host:port. */
+    /** Adds endpoints (seeds) as host:port. */
     public Builder endpoints(List<String> hostPorts) {
       for (String e : hostPorts) {
         String trimmed = e.trim();
@@ -454,6 +468,45 @@ public final class DialClient implements AutoCloseable {
       return this;
     }
 
+    /** How a node is chosen per request (default token-aware over least-connections). */
+    public Builder balancer(BalancerPolicy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    /** How a node is chosen per request, by name; see {@link BalancerPolicy#parse}. */
+    public Builder balancer(String policyName) {
+      return balancer(BalancerPolicy.parse(policyName));
+    }
+
+    /** The id ip-hash keeps on one node (default: unique to this client instance). */
+    public Builder clientId(String clientId) {
+      if (clientId == null || clientId.isBlank()) {
+        throw new IllegalArgumentException("client id must not be blank");
+      }
+      this.clientId = clientId;
+      return this;
+    }
+
+    /**
+     * Whether to learn the whole cluster from the endpoints (default true). With false the client
+     * talks to the given endpoints only: to ask one node in particular.
+     */
+    public Builder discover(boolean discover) {
+      this.discover = discover;
+      return this;
+    }
+
+    /** How often the cluster's topology is asked for again (default 5 s). */
+    public Builder refreshInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("refresh interval must be positive");
+      }
+      this.refreshInterval = interval;
+      return this;
+    }
+
+    /** Builds the client; it connects in the background. */
     public DialClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalArgumentException("give at least one endpoint (host:port)");

@@ -125,7 +125,11 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   public DialClient clientOf(int id) {
-    return DialClient.builder().endpoints(List.of(node(id).endpoint())).timeout(Duration.ofSeconds(10)).build();
+    return DialClient.builder()
+        .endpoints(List.of(node(id).endpoint()))
+        .discover(false)
+        .timeout(Duration.ofSeconds(10))
+        .build();
   }
 
   /** Waits until every running node answers and sees every running node up and the others down. */

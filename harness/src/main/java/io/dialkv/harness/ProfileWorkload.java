@@ -51,7 +51,11 @@ public final class ProfileWorkload {
     Consistency consistency = RegisterWorkload.consistencyOf(level, true);
     long nextValue = process * 1_000_000L;
     try (DialClient client =
-        DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {
+        DialClient.builder()
+            .endpoints(List.of(endpoint))
+            .discover(false)
+            .timeout(Duration.ofSeconds(3))
+            .build()) {
       while (System.nanoTime() < deadlineNanos) {
         String user = users.get(random.nextInt(users.size()));
         String field = FIELDS.get(random.nextInt(FIELDS.size()));

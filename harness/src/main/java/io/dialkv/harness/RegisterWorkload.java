@@ -82,7 +82,11 @@ public final class RegisterWorkload {
     java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
     long nextValue = process * 1_000_000L;
     try (DialClient client =
-        DialClient.builder().endpoints(List.of(endpoint)).timeout(Duration.ofSeconds(3)).build()) {
+        DialClient.builder()
+            .endpoints(List.of(endpoint))
+            .discover(false)
+            .timeout(Duration.ofSeconds(3))
+            .build()) {
       while (System.nanoTime() < deadlineNanos) {
         String key = keys.get(random.nextInt(keys.size()));
         double dice = random.nextDouble();

@@ -3,6 +3,8 @@ package io.dialkv.node;
 import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.SetClockSkewRequest;
 import io.dialkv.proto.v1.SetClockSkewResponse;
+import io.dialkv.proto.v1.SetResponseDelayRequest;
+import io.dialkv.proto.v1.SetResponseDelayResponse;
 import io.dialkv.proto.v1.SetLinkRulesRequest;
 import io.dialkv.proto.v1.SetLinkRulesResponse;
 import io.grpc.Metadata;
@@ -28,11 +30,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   private final int nodeId;
   private final LinkRules links;
   private final SystemClock clock;
+  private final ResponseDelay responseDelay;
 
-  AdminService(int nodeId, LinkRules links, SystemClock clock) {
+  AdminService(int nodeId, LinkRules links, SystemClock clock, ResponseDelay responseDelay) {
     this.nodeId = nodeId;
     this.links = links;
     this.clock = clock;
+    this.responseDelay = responseDelay;
   }
 
   /**
@@ -82,6 +86,24 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     clock.setSkewMillis(request.getSkewMillis());
     log.warn("n{}: admin set clock skew to {} ms", nodeId, request.getSkewMillis());
     observer.onNext(SetClockSkewResponse.newBuilder().setNodeId(nodeId).setSkewMillis(request.getSkewMillis()).build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void setResponseDelay(
+      SetResponseDelayRequest request, StreamObserver<SetResponseDelayResponse> observer) {
+    if (request.getDelayMillis() < 0 || request.getDelayMillis() > 60_000) {
+      observer.onError(Status.INVALID_ARGUMENT
+          .withDescription("delay_millis is " + request.getDelayMillis() + ", allowed 0 to 60000")
+          .asRuntimeException());
+      return;
+    }
+    responseDelay.set(request.getDelayMillis());
+    log.warn("n{}: admin set client response delay to {} ms", nodeId, request.getDelayMillis());
+    observer.onNext(SetResponseDelayResponse.newBuilder()
+        .setNodeId(nodeId)
+        .setDelayMillis(request.getDelayMillis())
+        .build());
     observer.onCompleted();
   }
 }

@@ -2,7 +2,9 @@ package io.dialkv.node;
 
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.node.NodeConfig;
+import io.dialkv.core.time.Scheduler;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -12,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +32,12 @@ public final class NodeServer implements AutoCloseable {
   private final GrpcTransport transport;
   private final DialNode node;
   private final HealthStatusManager health = new HealthStatusManager();
+  private static final Duration HEALTH_CHECK_INTERVAL = Duration.ofMillis(250);
+
   private final Server server;
-  private boolean closed;
+  private volatile Scheduler.Cancellable healthTimer;
+  private volatile Boolean servingReported;
+  private volatile boolean closed;
 
   private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, Options options)
       throws IOException {
@@ -42,6 +49,7 @@ public final class NodeServer implements AutoCloseable {
     SystemClock clock = new SystemClock();
     this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes, links);
     this.node = new DialNode(config, transport, storage, clock, loop);
+    ResponseDelay responseDelay = new ResponseDelay(loop);
     // One thread serves everything (see EventLoopScheduler); handlers never block it.
     this.server =
         NettyServerBuilder.forAddress(listen)
@@ -50,15 +58,18 @@ public final class NodeServer implements AutoCloseable {
             .channelType(loop.serverChannelType())
             .directExecutor()
             .maxInboundMessageSize(maxMessageBytes)
-            .addService(new KvService(node))
+            .addService(ServerInterceptors.intercept(new KvService(node), responseDelay))
             .addService(new ClusterService(node))
             .addService(new PeerService(node, links))
             .addService(
-                new AdminService(config.nodeId(), links, clock)
+                new AdminService(config.nodeId(), links, clock, responseDelay)
                     .guarded(options.testMode(), options.adminToken()))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
+    // Clients' balancers follow this: NOT_SERVING until the node hears a peer (starting), while it
+    // hears none (cut off), and from the moment it starts draining.
+    health.setStatus("", ServingStatus.NOT_SERVING);
     try {
       server.start();
     } catch (IOException e) {
@@ -69,7 +80,7 @@ public final class NodeServer implements AutoCloseable {
       throw e;
     }
     node.start();
-    health.setStatus("", ServingStatus.SERVING);
+    this.healthTimer = loop.schedule(HEALTH_CHECK_INTERVAL, this::checkHealth);
     log.info(
         "n{}: serving on {} (data in {}, {} writes)",
         config.nodeId(),
@@ -79,6 +90,29 @@ public final class NodeServer implements AutoCloseable {
     if (options.testMode()) {
       log.warn("n{}: TEST MODE: any client may inject faults through the admin API", config.nodeId());
     }
+  }
+
+  /** Reports SERVING while the node sees a peer, NOT_SERVING while it sees none. */
+  private void checkHealth() {
+    node.seesAPeer()
+        .thenAccept(
+            serving -> {
+              if (closed) {
+                return;
+              }
+              if (!serving.equals(servingReported)) {
+                if (servingReported != null || !serving) {
+                  log.info(
+                      serving
+                          ? "n{}: sees its peers again; reporting SERVING to clients"
+                          : "n{}: sees no peer alive; reporting NOT_SERVING to clients",
+                      config.nodeId());
+                }
+                servingReported = serving;
+                health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+              }
+              healthTimer = loop.schedule(HEALTH_CHECK_INTERVAL, this::checkHealth);
+            });
   }
 
   /**
@@ -128,6 +162,9 @@ public final class NodeServer implements AutoCloseable {
     }
     closed = true;
     log.info("n{}: shutting down", config.nodeId());
+    if (healthTimer != null) {
+      healthTimer.cancel();
+    }
     health.enterTerminalState();
     server.shutdown();
     try {

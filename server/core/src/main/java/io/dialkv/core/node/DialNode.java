@@ -212,6 +212,26 @@ public final class DialNode {
     return onLoop(() -> CompletableFuture.completedFuture(replica.handle(request)));
   }
 
+  /**
+   * Whether this node's failure detector sees at least one peer alive; a node alone in its
+   * cluster always does. A node that sees none is cut off (or every other node is down): it can
+   * serve ONE reads of its own replicas and nothing that needs a peer.
+   */
+  public CompletableFuture<Boolean> seesAPeer() {
+    return onLoop(
+        () -> {
+          long now = clock.monotonicNanos();
+          boolean any = config.members().size() == 1;
+          for (int id : config.members().keySet()) {
+            if (id != config.nodeId() && detector.isAlive(id, now)) {
+              any = true;
+              break;
+            }
+          }
+          return CompletableFuture.completedFuture(any);
+        });
+  }
+
   /** The cluster as this node's failure detector sees it. */
   public CompletableFuture<ClusterView> topology() {
     return onLoop(

@@ -86,6 +86,16 @@ public final class TokenRing {
     return new TokenRing(tokens, replicationFactor);
   }
 
+  /**
+   * A ring from tokens already assigned, as a node's topology reports them: what a client uses to
+   * find a key's replicas without computing node tokens itself.
+   */
+  public static TokenRing of(Map<Integer, List<Long>> tokensByNode, int replicationFactor) {
+    Map<Integer, List<Long>> copy = new HashMap<>();
+    tokensByNode.forEach((node, nodeTokens) -> copy.put(node, List.copyOf(nodeTokens)));
+    return new TokenRing(copy, replicationFactor);
+  }
+
   /** The token of a key: the first 64 bits of Murmur3 x64-128 (seed 0) of its UTF-8 bytes. */
   public static long tokenOf(String key) {
     return hash(key);

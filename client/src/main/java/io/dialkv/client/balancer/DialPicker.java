@@ -1,0 +1,94 @@
+package io.dialkv.client.balancer;
+
+import io.dialkv.core.ring.TokenRing;
+import io.grpc.LoadBalancer.PickResult;
+import io.grpc.LoadBalancer.PickSubchannelArgs;
+import io.grpc.LoadBalancer.SubchannelPicker;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Chooses a node for each call, on the caller's thread. Immutable but for the chooser's counters.
+ * Healthy nodes come first; nodes that are connected but not serving or ejected are used only when
+ * no node is healthy (a node cut off from its peers can still serve ONE reads of its own data);
+ * with neither, the call waits for a connection in progress or fails at once when every node is
+ * down.
+ */
+final class DialPicker extends SubchannelPicker {
+  private final List<Backend> healthy;
+  private final List<Backend> fallback;
+  private final boolean connecting;
+  private final Status failure;
+  private final TokenRing ring;
+  private final Chooser chooser;
+  private final boolean tokenAware;
+
+  DialPicker(
+      List<Backend> healthy,
+      List<Backend> fallback,
+      boolean connecting,
+      Status failure,
+      TokenRing ring,
+      Chooser chooser,
+      boolean tokenAware) {
+    this.healthy = List.copyOf(healthy);
+    this.fallback = List.copyOf(fallback);
+    this.connecting = connecting;
+    this.failure = failure;
+    this.ring = ring;
+    this.chooser = chooser;
+    this.tokenAware = tokenAware;
+  }
+
+  @Override
+  public PickResult pickSubchannel(PickSubchannelArgs args) {
+    Route route = args.getCallOptions().getOption(Route.KEY);
+    List<Backend> candidates = allowed(healthy, route);
+    if (candidates.isEmpty()) {
+      candidates = allowed(fallback, route);
+    }
+    if (candidates.isEmpty()) {
+      if (connecting) {
+        return PickResult.withNoResult();
+      }
+      if (route != null && !route.excludedAddresses().isEmpty() && !(healthy.isEmpty() && fallback.isEmpty())) {
+        return PickResult.withError(Status.UNAVAILABLE.withDescription(
+            "every usable dialkv node was already tried for this request"));
+      }
+      return PickResult.withError(failure);
+    }
+    if (tokenAware && ring != null && route != null && route.key() != null) {
+      candidates = replicasAmong(candidates, ring.replicasFor(route.key()));
+    }
+    Backend chosen = chooser.choose(candidates, route);
+    if (route != null) {
+      route.chose(chosen.ref());
+    }
+    return PickResult.withSubchannel(chosen.subchannel(), chosen.tracerFactory());
+  }
+
+  private static List<Backend> allowed(List<Backend> backends, Route route) {
+    if (route == null || route.excludedAddresses().isEmpty()) {
+      return backends;
+    }
+    List<Backend> allowed = new ArrayList<>(backends.size());
+    for (Backend b : backends) {
+      if (!route.excludedAddresses().contains(b.address)) {
+        allowed.add(b);
+      }
+    }
+    return allowed;
+  }
+
+  /** The candidates that hold a replica of the key; all of them when none does. */
+  private static List<Backend> replicasAmong(List<Backend> candidates, List<Integer> replicas) {
+    List<Backend> onReplicas = new ArrayList<>(replicas.size());
+    for (Backend b : candidates) {
+      if (replicas.contains(b.nodeId())) {
+        onReplicas.add(b);
+      }
+    }
+    return onReplicas.isEmpty() ? candidates : onReplicas;
+  }
+}
