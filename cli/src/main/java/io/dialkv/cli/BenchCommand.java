@@ -1,6 +1,7 @@
 package io.dialkv.cli;
 
 import io.dialkv.client.DialClient;
+import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import java.io.PrintWriter;
@@ -88,20 +89,24 @@ final class BenchCommand implements Callable<Integer> {
         new Run(c, consistency, value, readRatio, keys, false, cas).execute(warmupOps, concurrency);
       }
       Run run = new Run(c, consistency, value, readRatio, keys, false, cas);
+      Map<String, Long> before = requestsPerNode(c);
       long start = System.nanoTime();
       run.execute(ops, concurrency);
       double seconds = (System.nanoTime() - start) / 1e9;
       Histogram h = run.latencies.getIntervalHistogram();
       long failed = run.errors.values().stream().mapToLong(LongAdder::sum).sum();
       double opsPerSecond = (ops - failed) / seconds;
+      Map<String, Long> sent = requestsPerNode(c);
+      sent.replaceAll((node, n) -> n - before.getOrDefault(node, 0L));
       if (client.json()) {
         out.printf(
             "{\"consistency\": \"%s\", \"concurrency\": %d, \"read_ratio\": %s, \"ops\": %d, \"seconds\": %.3f,"
                 + " \"ops_per_second\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f,"
-                + " \"max_ms\": %.3f, \"errors\": %d}%n",
+                + " \"max_ms\": %.3f, \"errors\": %d, \"balancer\": \"%s\", \"requests_per_node\": %s}%n",
             consistency, concurrency, readRatio, ops, seconds, opsPerSecond,
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
-            ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), failed);
+            ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), failed, c.balancer(),
+            new com.google.gson.Gson().toJson(sent));
       } else {
         out.printf("%s  concurrency %d  %s  %d ops in %.2f s over %d endpoints%n",
             cas ? "LINEARIZABLE compare-and-set" : consistency, concurrency,
@@ -111,9 +116,22 @@ final class BenchCommand implements Callable<Integer> {
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
             ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
         out.printf("errors      %d%s%n", failed, failed == 0 ? "" : " " + new TreeMap<>(run.errors));
+        long total = sent.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder line = new StringBuilder();
+        sent.forEach((node, n) -> line.append(String.format("  %s %.1f%%", node, total == 0 ? 0.0 : 100.0 * n / total)));
+        out.printf("balancer    %s, requests per node:%s%n", c.balancer(), line);
       }
       return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
+  }
+
+  /** Requests this client has sent each node, by node name. */
+  private static Map<String, Long> requestsPerNode(DialClient c) {
+    Map<String, Long> map = new java.util.LinkedHashMap<>();
+    for (NodeStats n : c.nodes()) {
+      map.put(n.name(), n.requests());
+    }
+    return map;
   }
 
   private static double ms(long nanos) {

@@ -24,6 +24,25 @@ final class ClientOptions {
   long timeoutMillis;
 
   @Option(
+      names = "--balancer",
+      defaultValue = "token-aware",
+      paramLabel = "POLICY",
+      description = {
+        "How a node is chosen for each request: round-robin, least-connections, ip-hash (sticky),",
+        "or token-aware (a replica of the key, chosen by least-connections; token-aware:round-robin",
+        "and token-aware:ip-hash choose otherwise). Default: ${DEFAULT-VALUE}."
+      })
+  String balancer;
+
+  @Option(
+      names = "--direct",
+      description = {
+        "Talk to the given endpoints only, without learning the rest of the cluster: to ask one",
+        "node in particular (-e 127.0.0.1:7103 --direct)."
+      })
+  boolean direct;
+
+  @Option(
       names = {"-o", "--output"},
       defaultValue = "table",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -46,6 +65,8 @@ final class ClientOptions {
     return DialClient.builder()
         .endpoints(endpoints())
         .timeout(Duration.ofMillis(timeoutMillis))
+        .balancer(balancer)
+        .discover(!direct)
         .build();
   }
 

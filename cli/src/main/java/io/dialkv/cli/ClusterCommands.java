@@ -1,6 +1,8 @@
 package io.dialkv.cli;
 
 import io.dialkv.client.DialClient;
+import io.dialkv.client.balancer.NodeState;
+import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
@@ -8,6 +10,8 @@ import io.dialkv.proto.v1.TopologyResponse;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,8 +38,10 @@ final class ClusterCommands implements Runnable {
       name = "status",
       mixinStandardHelpOptions = true,
       description = {
-        "Nodes, addresses, up/down (as the answering node's failure detector sees them) and",
-        "each node's share of the ring."
+        "Nodes, addresses, up/down (as the answering node's failure detector sees them),",
+        "each node's share of the ring, and what this client's balancer sees of each node:",
+        "HEALTHY, NOT_SERVING (starting, draining or cut off from its peers), EJECTED (failed",
+        "requests in a row), DOWN (cannot connect) or CONNECTING."
       },
       footer = {"", ExitCodes.HELP})
   static final class Status implements Callable<Integer> {
@@ -47,6 +53,7 @@ final class ClusterCommands implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (DialClient c = client.connect()) {
         TopologyResponse t = c.topology();
+        Map<Integer, NodeStats> seen = balancerView(c, t.getNodesCount());
         if (client.json()) {
           out.println(Printer.json(t.toBuilder().clearNodes().addAllNodes(
               t.getNodesList().stream().map(n -> n.toBuilder().clearTokens().build()).toList())));
@@ -56,21 +63,49 @@ final class ClusterCommands implements Runnable {
         out.printf(
             "%d nodes, %d up, replication factor %d (as seen by n%d)%n",
             t.getNodesCount(), up, t.getReplicationFactor(), t.getAnsweredByNodeId());
-        out.printf("%-5s %-22s %-5s %7s %7s %11s %14s%n",
-            "node", "address", "state", "phi", "tokens", "ring share", "replica share");
+        out.printf("%-5s %-22s %-5s %7s %7s %11s %14s   %-12s %9s%n",
+            "node", "address", "state", "phi", "tokens", "ring share", "replica share",
+            "balancer", "in flight");
         for (NodeInfo n : t.getNodesList()) {
-          out.printf("%-5s %-22s %-5s %7s %7d %10.1f%% %13.1f%%%n",
+          NodeStats b = seen.get(n.getNodeId());
+          out.printf("%-5s %-22s %-5s %7s %7d %10.1f%% %13.1f%%   %-12s %9s%n",
               "n" + n.getNodeId(),
               n.getAddress(),
               n.getLiveness() == Liveness.UP ? "UP" : "DOWN",
               n.getPhi() > 1e6 ? "inf" : String.format("%.1f", n.getPhi()),
               n.getTokenCount(),
               n.getRingShare() * 100,
-              n.getReplicaShare() * 100);
+              n.getReplicaShare() * 100,
+              b == null ? "-" : b.state(),
+              b == null ? "-" : String.valueOf(b.inFlight()));
         }
+        out.printf("(balancer: %s, as this client sees the nodes)%n", c.balancer());
         return ExitCodes.OK;
       }
     }
+  }
+
+  /**
+   * The balancer's view once it has settled: a fresh client has just connected, so give each node
+   * a moment (up to 2 s) to answer its first health check.
+   */
+  static Map<Integer, NodeStats> balancerView(DialClient c, int expectedNodes) {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    List<NodeStats> nodes = c.nodes();
+    while (System.nanoTime() < deadline
+        && (nodes.stream().filter(n -> n.nodeId() >= 0).count() < expectedNodes
+            || nodes.stream().anyMatch(n -> n.state() == NodeState.CONNECTING))) {
+      try {
+        Thread.sleep(20); // a command line waiting on live connections, not a test
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      nodes = c.nodes();
+    }
+    Map<Integer, NodeStats> map = new TreeMap<>();
+    nodes.forEach(n -> map.put(n.nodeId(), n));
+    return map;
   }
 
   @Command(

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       CheckCommand.class,
       TestCommand.class,
+      BalancerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

@@ -6,6 +6,7 @@ import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.SetClockSkewRequest;
 import io.dialkv.proto.v1.SetLinkRulesRequest;
+import io.dialkv.proto.v1.SetResponseDelayRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -186,6 +187,13 @@ public final class ProcessCluster implements AutoCloseable {
     AdminGrpc.newBlockingStub(admin(node))
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .setClockSkew(SetClockSkewRequest.newBuilder().setSkewMillis(skewMillis).build());
+  }
+
+  /** Holds every client-API answer of the node for the given time (0 removes the delay). */
+  public void setResponseDelay(int node, long delayMillis) {
+    AdminGrpc.newBlockingStub(admin(node))
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .setResponseDelay(SetResponseDelayRequest.newBuilder().setDelayMillis(delayMillis).build());
   }
 
   private synchronized ManagedChannel admin(int node) {

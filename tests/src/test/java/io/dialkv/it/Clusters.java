@@ -19,4 +19,9 @@ final class Clusters {
   static ProcessCluster start(int size, int replicationFactor) throws IOException {
     return new ProcessCluster(size, replicationFactor, nodeJar(), dir(), false);
   }
+
+  /** A cluster whose nodes serve the admin (fault injection) API to the test. */
+  static ProcessCluster startInTestMode(int size, int replicationFactor) throws IOException {
+    return new ProcessCluster(size, replicationFactor, nodeJar(), dir(), true);
+  }
 }

@@ -145,7 +145,7 @@ final class DialNameResolver extends NameResolver {
     askNext++;
     failuresInRow++;
     if (failuresInRow == askable.size()) {
-      log.warn("no dialkv node answered a topology request (last: {}: {}); keeping the nodes known so far",
+      log.info("no dialkv node answered a topology request (last: {}: {}); keeping the nodes known so far",
           address, status.getCode());
     }
     // Try the next known node at once, once around the list; after that, wait for the timer.
