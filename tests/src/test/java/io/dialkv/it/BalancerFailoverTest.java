@@ -13,6 +13,7 @@ import io.dialkv.proto.v1.GetResponse;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,6 +125,32 @@ class BalancerFailoverTest {
       assertThat((double) slow).isLessThan(othersMean / 3);
     } finally {
       cluster.setResponseDelay(2, 0);
+    }
+  }
+
+  @Test
+  void aNodeCutOffFromEveryPeerReportsNotServingAndClientsGoElsewhere() throws Exception {
+    try (DialClient client = DialClient.builder().endpoints(cluster.endpoints()).balancer("round-robin").build()) {
+      await().atMost(Duration.ofSeconds(15)).until(() -> client.nodes().stream()
+          .filter(n -> n.state() == NodeState.HEALTHY).count() == 5);
+      List<Integer> others = List.of(2, 3, 4, 5);
+      cluster.setLinkRules(1, others);
+      for (int peer : others) {
+        cluster.setLinkRules(peer, List.of(1));
+      }
+      try {
+        await().atMost(Duration.ofSeconds(15)).until(() -> stateOf(client, 1) == NodeState.NOT_SERVING);
+        long before = requestsTo(client, 1);
+        for (int i = 0; i < 200; i++) {
+          client.put("iso-" + i, new byte[] {1}, Consistency.QUORUM);
+        }
+        assertThat(requestsTo(client, 1)).as("requests to the cut-off node").isEqualTo(before);
+      } finally {
+        for (int node = 1; node <= 5; node++) {
+          cluster.setLinkRules(node, List.of());
+        }
+      }
+      await().atMost(Duration.ofSeconds(15)).until(() -> stateOf(client, 1) == NodeState.HEALTHY);
     }
   }
 }

@@ -78,8 +78,9 @@ class CliTest {
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("3 nodes, 3 up, replication factor 3");
     for (String endpoint : cluster.endpoints()) {
-      assertThat(r.out()).containsPattern("n\\d +" + endpoint.replace(".", "\\.") + " +UP");
+      assertThat(r.out()).containsPattern("n\\d +" + endpoint.replace(".", "\\.") + " +UP .* HEALTHY +0");
     }
+    assertThat(r.out()).contains("(balancer: token-aware:least-connections");
   }
 
   @Test
@@ -94,6 +95,14 @@ class CliTest {
     Result longKey = dialkv("put", "k".repeat(300), "v");
     assertThat(longKey.exit()).isEqualTo(2);
     assertThat(longKey.err()).contains("INVALID_ARGUMENT: key is 300 bytes, limit 256");
+
+    Result policy = dialkv("get", "k", "--balancer", "random");
+    assertThat(policy.exit()).isEqualTo(2);
+    assertThat(policy.err()).contains("unknown balancer policy 'random'; use round-robin, least-connections");
+
+    Result listen = dialkv("balancer", "--listen", "nowhere");
+    assertThat(listen.exit()).isEqualTo(2);
+    assertThat(listen.err()).contains("--listen must be HOST:PORT");
 
     Result field = dialkv("profile", "update", "u1", "--set", "shoe_size=44");
     assertThat(field.exit()).isEqualTo(2);
@@ -122,7 +131,8 @@ class CliTest {
         new String[] {"cluster", "status", "--help"},
         new String[] {"bench", "--help"},
         new String[] {"check", "--help"},
-        new String[] {"test", "--help"})) {
+        new String[] {"test", "--help"},
+        new String[] {"balancer", "--help"})) {
       Result r = dialkv(command);
       assertThat(r.exit()).as(String.join(" ", command)).isZero();
       assertThat(r.out()).contains("Usage: dialkv");
@@ -138,5 +148,17 @@ class CliTest {
     assertThat(json.get("ops_per_second").getAsDouble()).isPositive();
     assertThat(json.get("p99_ms").getAsDouble()).isGreaterThanOrEqualTo(json.get("p50_ms").getAsDouble());
     assertThat(json.get("errors").getAsLong()).isZero();
+    // Every request went to a node, and the per-node counts add up to the measured operations.
+    assertThat(json.getAsJsonObject("requests_per_node").entrySet().stream()
+        .mapToLong(e -> e.getValue().getAsLong()).sum()).isEqualTo(2000);
+    assertThat(json.get("balancer").getAsString()).isEqualTo("token-aware:least-connections");
+  }
+
+  @Test
+  void directAsksTheGivenNodeOnly() {
+    String n2 = cluster.endpoints().get(1);
+    Result r = dialkv("get", "greeting", "--consistency", "ONE", "--trace", "-e", n2, "--direct");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("coordinator n2");
   }
 }

@@ -94,6 +94,21 @@ class BalancerTest {
   }
 
   @Test
+  void nodesThatJoinOrLeaveTheTopologyJoinOrLeaveTheClientsView() throws Exception {
+    DialClient client = client("round-robin");
+    cluster.node(5).listed(false);
+    await().atMost(WAIT).until(() -> client.nodes().size() == 4);
+    cluster.resetCounts();
+    assertThat(run(400, 8, i -> client.getAsync("k" + i, Consistency.ONE, false))).isEmpty();
+    assertThat(cluster.node(5).served.get()).isZero();
+
+    cluster.node(5).listed(true);
+    awaitStates(client, Map.of(5, NodeState.HEALTHY));
+    assertThat(run(500, 8, i -> client.getAsync("k" + i, Consistency.ONE, false))).isEmpty();
+    assertThat(cluster.node(5).served.get()).isBetween(90L, 110L);
+  }
+
+  @Test
   void roundRobinSpreadsTenThousandRequestsWithinFivePercent() throws Exception {
     DialClient client = client("round-robin");
     cluster.resetCounts();
@@ -224,8 +239,16 @@ class BalancerTest {
     assertThat(ejected.ejections()).isEqualTo(1);
     assertThat(ejected.failures()).isGreaterThanOrEqualTo(5);
 
+    // Still failing when its first ejection (1 s) ends, it is ejected again, for twice as long.
+    await().atMost(WAIT).untilAsserted(() -> {
+      client.getAsync("probe", Consistency.ONE, false);
+      assertThat(client.nodes().get(3).ejections()).isEqualTo(2);
+    });
+    await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(2))
+        .until(() -> client.nodes().get(3).state() == NodeState.EJECTED);
+
     cluster.node(4).broken(false);
-    // A first ejection lasts a second; then the node is used again.
+    // Once the ejection is over, the node is used again.
     awaitStates(client, Map.of(4, NodeState.HEALTHY));
     cluster.resetCounts();
     assertThat(run(500, 8, i -> client.getAsync("k" + i, Consistency.ONE, false))).isEmpty();

@@ -76,6 +76,9 @@ final class FakeCluster implements AutoCloseable {
             .setAnsweredByNodeId(answeredBy)
             .setReplicationFactor(ring.replicationFactor());
     for (FakeNode n : nodes) {
+      if (!n.listed) {
+        continue;
+      }
       b.addNodes(
           NodeInfo.newBuilder()
               .setNodeId(n.id)
@@ -99,6 +102,7 @@ final class FakeCluster implements AutoCloseable {
     final Queue keys = new Queue();
     private volatile long delayMillis;
     private volatile boolean broken;
+    private volatile boolean listed = true;
     private volatile int port;
     private volatile Server server;
     private HealthStatusManager health;
@@ -146,6 +150,11 @@ final class FakeCluster implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+    }
+
+    /** Whether the topology lists this node (a node joining or leaving the cluster). */
+    void listed(boolean listed) {
+      this.listed = listed;
     }
 
     void slow(long millis) {
