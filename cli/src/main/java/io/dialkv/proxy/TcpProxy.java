@@ -153,9 +153,44 @@ public final class TcpProxy implements AutoCloseable {
     view.close();
   }
 
-  /** The client's side of one relayed connection. */
-  private final class Frontend extends ChannelInboundHandlerAdapter {
-    private volatile Channel backend;
+  /**
+   * Relays what one side of a connection reads to the other side, and closes the other side when
+   * this one closes. The node's side knows its peer from the start; the client's side learns it
+   * once the connection to a node is made.
+   */
+  private static class Relay extends ChannelInboundHandlerAdapter {
+    protected volatile Channel peer;
+
+    Relay(Channel peer) {
+      this.peer = peer;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      relay(ctx.channel(), peer, msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      closeAfterFlush(peer);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      closeAfterFlush(ctx.channel());
+    }
+  }
+
+  /** The client's side: on accepting, connects to the first node that takes the connection. */
+  private final class Frontend extends Relay {
+    Frontend() {
+      super(null);
+    }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -184,56 +219,12 @@ public final class TcpProxy implements AutoCloseable {
               connect(client, order, index + 1);
               return;
             }
-            backend = f.channel();
+            peer = f.channel();
             open(address).incrementAndGet();
             totalConnections.computeIfAbsent(address, a -> new AtomicLong()).incrementAndGet();
-            backend.closeFuture().addListener(c -> open(address).decrementAndGet());
+            peer.closeFuture().addListener(c -> open(address).decrementAndGet());
             client.read();
           });
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      relay(ctx.channel(), backend, msg);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeAfterFlush(backend);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      closeAfterFlush(ctx.channel());
-    }
-  }
-
-  /** The node's side: relays its bytes back to the client. */
-  private static final class Relay extends ChannelInboundHandlerAdapter {
-    private final Channel client;
-
-    Relay(Channel client) {
-      this.client = client;
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-      ctx.read();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      relay(ctx.channel(), client, msg);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeAfterFlush(client);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      closeAfterFlush(ctx.channel());
     }
   }
 

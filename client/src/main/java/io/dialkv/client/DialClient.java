@@ -244,27 +244,15 @@ public final class DialClient implements AutoCloseable {
   public TopologyResponse topology(String endpoint) {
     ManagedChannel direct = balanced.directChannel(endpoint);
     try {
-      ListenableFuture<TopologyResponse> call =
-          ClientCalls.futureUnaryCall(
-              direct.newCall(ClusterGrpc.getTopologyMethod(), CallOptions.DEFAULT.withDeadline(deadline())),
-              TopologyRequest.getDefaultInstance());
-      CompletableFuture<TopologyResponse> result = new CompletableFuture<>();
-      Futures.addCallback(call, new FutureCallback<>() {
-        @Override
-        public void onSuccess(TopologyResponse value) {
-          result.complete(value);
-        }
-
-        @Override
-        public void onFailure(Throwable t) {
-          Status status = Status.fromThrowable(t);
-          result.completeExceptionally(connectionProblem(t, status)
-              ? new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
-                  "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")", t)
-              : translate(t, endpoint));
-        }
-      }, MoreExecutors.directExecutor());
-      return join(result);
+      return ClusterGrpc.newBlockingStub(direct)
+          .withDeadline(deadline())
+          .topology(TopologyRequest.getDefaultInstance());
+    } catch (RuntimeException e) {
+      Status status = Status.fromThrowable(e);
+      throw connectionProblem(e, status)
+          ? new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
+              "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")", e)
+          : translate(e, endpoint);
     } finally {
       direct.shutdownNow();
     }
@@ -461,10 +449,7 @@ public final class DialClient implements AutoCloseable {
 
     /** How long one request may take, failover included (default 5 s). */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive");
-      }
-      this.timeout = timeout;
+      this.timeout = positive(timeout, "timeout");
       return this;
     }
 
@@ -499,11 +484,15 @@ public final class DialClient implements AutoCloseable {
 
     /** How often the cluster's topology is asked for again (default 5 s). */
     public Builder refreshInterval(Duration interval) {
-      if (interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("refresh interval must be positive");
-      }
-      this.refreshInterval = interval;
+      this.refreshInterval = positive(interval, "refresh interval");
       return this;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive");
+      }
+      return d;
     }
 
     /** Builds the client; it connects in the background. */
