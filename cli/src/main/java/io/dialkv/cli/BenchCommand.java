@@ -195,7 +195,10 @@ final class BenchCommand implements Callable<Integer> {
           (r, failure) -> {
             latencies.recordValue(System.nanoTime() - start);
             if (failure != null) {
-              Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+              Throwable cause =
+                  failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
               String kind = cause instanceof DialException d ? d.kind().name() : cause.getClass().getSimpleName();
               errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
             }

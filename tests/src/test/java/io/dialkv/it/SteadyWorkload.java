@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -67,7 +68,7 @@ final class SteadyWorkload implements AutoCloseable {
             : client.getAsync(key, level, false);
     call.whenComplete((r, t) -> {
       inFlight.decrementAndGet();
-      Throwable cause = t == null ? null : t.getCause() == null ? t : t.getCause();
+      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       if (cause == null) {
         (write ? writesOk : readsOk).incrementAndGet();
       } else if (cause instanceof DialException d) {
@@ -77,7 +78,7 @@ final class SteadyWorkload implements AutoCloseable {
           readFailures.add(d);
         }
       } else {
-        throw new IllegalStateException("unexpected failure", cause);
+        readFailures.add(new DialException(DialException.Kind.OTHER, null, "unexpected: " + cause, cause));
       }
       next(worker, n + 1);
     });

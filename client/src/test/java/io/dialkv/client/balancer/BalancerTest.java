@@ -71,7 +71,7 @@ class BalancerTest {
       permits.acquire();
       request.apply(i).whenComplete((r, t) -> {
         if (t != null) {
-          failures.add(t.getCause() == null ? t : t.getCause());
+          failures.add(t);
         }
         permits.release();
       });

@@ -21,6 +21,7 @@ import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.ReplicaWriteResponse;
 import io.dialkv.core.transport.Transport;
 import io.dialkv.proto.v1.peer.PeerGrpc;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -57,6 +58,19 @@ public final class GrpcTransport implements Transport {
 
   @Override
   public <R extends PeerResponse> CompletableFuture<R> send(
+      int to, PeerRequest<R> request, Duration timeout) {
+    // The core sends from inside client calls' handlers, whose gRPC context is cancelled the moment
+    // the client gets its answer; calls started in it would be cancelled with it. A write at ONE
+    // answered from the coordinator's own copy would then never reach the other replicas.
+    Context previous = Context.ROOT.attach();
+    try {
+      return sendOutsideCallContext(to, request, timeout);
+    } finally {
+      Context.ROOT.detach(previous);
+    }
+  }
+
+  private <R extends PeerResponse> CompletableFuture<R> sendOutsideCallContext(
       int to, PeerRequest<R> request, Duration timeout) {
     CompletableFuture<R> reply = new CompletableFuture<>();
     if (links.blocks(to)) {
