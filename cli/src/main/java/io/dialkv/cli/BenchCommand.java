@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys, chosen uniformly (default: ${DEFAULT-VALUE}).")
   int keys;
 
-  @Option(names = "--no-preload", negatable = true, defaultValue = "true", fallbackValue = "true",
+  @Option(names = "--preload", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Write every key once before measuring, so reads find data (default: on).")
   boolean preload;
 
