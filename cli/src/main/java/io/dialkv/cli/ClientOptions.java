@@ -12,7 +12,8 @@ final class ClientOptions {
       names = {"-e", "--endpoints"},
       paramLabel = "HOST:PORT[,…]",
       description =
-          "Nodes to talk to, comma-separated (default: $DIALKV_ENDPOINTS, else "
+          "Seed nodes, comma-separated; the client learns the rest of the cluster from them "
+              + "(default: $DIALKV_ENDPOINTS, else "
               + DEFAULT_ENDPOINTS
               + ").")
   String endpoints;
