@@ -108,6 +108,28 @@ public final class NodeMain implements Callable<Integer> {
   int maxValueBytes;
 
   @Option(
+      names = "--hint-window-s",
+      defaultValue = "10800",
+      description =
+          "How long to keep writes for a replica that stays down, to hand them over when it is back "
+              + "(default: ${DEFAULT-VALUE}, 3 hours).")
+  long hintWindowSeconds;
+
+  @Option(
+      names = "--max-hints-per-node",
+      defaultValue = "1000000",
+      description = "Most writes kept for one down replica; 0 turns hinted handoff off (default: ${DEFAULT-VALUE}).")
+  long maxHintsPerNode;
+
+  @Option(
+      names = "--read-repair-chance",
+      defaultValue = "0.1",
+      description =
+          "Share of reads at ONE followed by an asynchronous read repair of the key on every live "
+              + "replica, 0 to 1 (default: ${DEFAULT-VALUE}).")
+  double readRepairChance;
+
+  @Option(
       names = "--sync-writes",
       description =
           "fsync the write-ahead log on every write: survives power loss, costs ~0.3 ms a write. "
@@ -163,7 +185,9 @@ public final class NodeMain implements Callable<Integer> {
             Duration.ofMillis(writeTimeoutMillis),
             Duration.ofMillis(heartbeatIntervalMillis),
             phiThreshold,
-            new RequestLimits(maxKeyBytes, maxValueBytes));
+            new RequestLimits(maxKeyBytes, maxValueBytes),
+            new NodeConfig.Healing(
+                Duration.ofSeconds(hintWindowSeconds), maxHintsPerNode, readRepairChance));
     NodeServer server =
         NodeServer.start(
             config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken));

@@ -2,20 +2,25 @@ package io.dialkv.node;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.handoff.Hint;
+import io.dialkv.core.paxos.PaxosState;
 import io.dialkv.core.storage.Storage;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
-import io.dialkv.core.paxos.PaxosState;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -36,6 +41,7 @@ public final class RocksDbStorage implements Storage {
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final ColumnFamilyHandle rows;
   private final ColumnFamilyHandle paxos;
+  private final ColumnFamilyHandle hints;
   private final Path directory;
 
   private RocksDbStorage(Path directory, boolean syncWrites) throws RocksDBException {
@@ -47,10 +53,12 @@ public final class RocksDbStorage implements Storage {
     // inspected apart from the data.
     List<ColumnFamilyDescriptor> families = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
-        new ColumnFamilyDescriptor("paxos".getBytes(StandardCharsets.UTF_8), familyOptions));
+        new ColumnFamilyDescriptor("paxos".getBytes(StandardCharsets.UTF_8), familyOptions),
+        new ColumnFamilyDescriptor("hints".getBytes(StandardCharsets.UTF_8), familyOptions));
     this.db = RocksDB.open(options, directory.toString(), families, handles);
     this.rows = handles.get(0);
     this.paxos = handles.get(1);
+    this.hints = handles.get(2);
   }
 
   /** Opens (creating if needed) the database in the directory. */
@@ -113,6 +121,72 @@ public final class RocksDbStorage implements Storage {
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of Paxos state of '" + key + "' failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Hints are keyed target (4 bytes), created millis (8), sequence (8), all big-endian, so that one
+   * target's hints are contiguous and oldest first; the value is the write as a peer
+   * ReplicaWriteRequest.
+   */
+  private static byte[] hintKey(int target, long createdMillis, long sequence) {
+    return ByteBuffer.allocate(20).putInt(target).putLong(createdMillis).putLong(sequence).array();
+  }
+
+  @Override
+  public void putHint(Hint hint) {
+    byte[] value =
+        io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
+            .setKey(hint.key())
+            .setMutation(ProtoCodec.toProto(hint.row()))
+            .build()
+            .toByteArray();
+    try {
+      db.put(hints, writeOptions, hintKey(hint.target(), hint.createdMillis(), hint.sequence()), value);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB write of a hint for n" + hint.target() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<Hint> hints(int target, int limit) {
+    List<Hint> list = new ArrayList<>();
+    byte[] prefix = ByteBuffer.allocate(4).putInt(target).array();
+    try (RocksIterator it = db.newIterator(hints)) {
+      for (it.seek(prefix); it.isValid() && list.size() < limit; it.next()) {
+        ByteBuffer key = ByteBuffer.wrap(it.key());
+        if (key.getInt() != target) {
+          break;
+        }
+        long created = key.getLong();
+        long sequence = key.getLong();
+        io.dialkv.proto.v1.peer.ReplicaWriteRequest write =
+            io.dialkv.proto.v1.peer.ReplicaWriteRequest.parseFrom(it.value());
+        list.add(new Hint(target, created, sequence, write.getKey(), ProtoCodec.fromProto(write.getMutation())));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a hint for n" + target + " in " + directory + " is corrupt", e);
+    }
+    return list;
+  }
+
+  @Override
+  public void deleteHint(Hint hint) {
+    try {
+      db.delete(hints, writeOptions, hintKey(hint.target(), hint.createdMillis(), hint.sequence()));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB delete of a hint for n" + hint.target() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Map<Integer, Long> countHints() {
+    Map<Integer, Long> counts = new TreeMap<>();
+    try (RocksIterator it = db.newIterator(hints)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        counts.merge(ByteBuffer.wrap(it.key()).getInt(), 1L, Long::sum);
+      }
+    }
+    return counts;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Mutation;
+import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.membership.FailureDetector;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
@@ -28,6 +29,8 @@ public final class Coordinator {
   private final Duration writeTimeout;
   // Back-off jitter for competing Paxos proposers; seeded so that simulations replay exactly.
   private final Random random;
+  private final HintedHandoff hints;
+  private final double readRepairChance;
 
   public Coordinator(
       int selfId,
@@ -39,8 +42,12 @@ public final class Coordinator {
       Clock clock,
       Scheduler scheduler,
       Duration readTimeout,
-      Duration writeTimeout) {
+      Duration writeTimeout,
+      HintedHandoff hints,
+      double readRepairChance) {
     this.fanout = new Fanout(selfId, ring, detector, transport, local, hlc, clock, scheduler);
+    this.hints = hints;
+    this.readRepairChance = readRepairChance;
     this.readTimeout = readTimeout;
     this.writeTimeout = writeTimeout;
     this.random = new Random(0x5eed_0000L + selfId);
@@ -57,7 +64,7 @@ public final class Coordinator {
     }
     Timestamp timestamp = fanout.hlc.now();
     return new WriteOperation(
-            fanout, rowKey, mutation.at(timestamp), timestamp, level, plan, required, writeTimeout)
+            fanout, hints, rowKey, mutation.at(timestamp), timestamp, level, plan, required, writeTimeout)
         .start();
   }
 
@@ -89,6 +96,11 @@ public final class Coordinator {
           new UnavailableException(
               "read", required, plan.replicas().size(), plan.alive(), plan.down()));
     }
-    return new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();
+    CompletableFuture<ReadResult> read =
+        new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();
+    if (level == Consistency.ONE && plan.alive().size() > 1 && random.nextDouble() < readRepairChance) {
+      read.thenRun(() -> BackgroundRepair.run(fanout, rowKey, plan, readTimeout));
+    }
+    return read;
   }
 }

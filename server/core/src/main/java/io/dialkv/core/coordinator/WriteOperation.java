@@ -2,6 +2,7 @@ package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.PeerFailureException;
@@ -15,10 +16,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One write: sent to every live replica, acknowledged once the level's count of replicas has it.
  * Once anything was sent, a shortfall is reported as indeterminate, never as a failure, because the
- * replicas that did receive it keep it.
+ * replicas that did receive it keep it. Replicas that are down or whose send fails get a hint.
  */
 final class WriteOperation {
   private final Fanout fanout;
+  private final HintedHandoff hints;
   private final String key;
   private final Row row;
   private final Timestamp timestamp;
@@ -34,6 +36,7 @@ final class WriteOperation {
 
   WriteOperation(
       Fanout fanout,
+      HintedHandoff hints,
       String key,
       Row row,
       Timestamp timestamp,
@@ -42,6 +45,7 @@ final class WriteOperation {
       int required,
       Duration timeout) {
     this.fanout = fanout;
+    this.hints = hints;
     this.key = key;
     this.row = row;
     this.timestamp = timestamp;
@@ -55,6 +59,9 @@ final class WriteOperation {
   CompletableFuture<WriteResult> start() {
     timer = fanout.scheduler.schedule(timeout, this::onTimeout);
     ReplicaWriteRequest request = new ReplicaWriteRequest(fanout.selfId, key, row);
+    for (int node : plan.down()) {
+      hints.store(node, key, row);
+    }
     for (int node : plan.alive()) {
       fanout
           .send(node, request, timeout)
@@ -64,6 +71,10 @@ final class WriteOperation {
   }
 
   private void onReply(int node, ReplicaWriteResponse ack, Throwable failure) {
+    if (failure != null && node != fanout.selfId) {
+      // Whether or not the write has been answered: the replica must get it eventually.
+      hints.store(node, key, row);
+    }
     if (result.isDone()) {
       return;
     }

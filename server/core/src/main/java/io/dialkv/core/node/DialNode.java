@@ -9,6 +9,8 @@ import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.ProfileSchema;
+import io.dialkv.core.handoff.HintedHandoff;
+import io.dialkv.core.handoff.PendingHints;
 import io.dialkv.core.membership.HeartbeatLoop;
 import io.dialkv.core.membership.PhiAccrualFailureDetector;
 import io.dialkv.core.replica.ReplicaHandler;
@@ -45,6 +47,7 @@ public final class DialNode {
   private final ReplicaHandler replica;
   private final Coordinator coordinator;
   private final HeartbeatLoop heartbeats;
+  private final HintedHandoff hints;
 
   public DialNode(
       NodeConfig config, Transport transport, Storage storage, Clock clock, Scheduler scheduler) {
@@ -61,6 +64,18 @@ public final class DialNode {
         new PhiAccrualFailureDetector(
             config.phiThreshold(), intervalMillis, intervalMillis / 2.0, intervalMillis * 4.0);
     this.replica = new ReplicaHandler(self, storage, hlc);
+    NodeConfig.Healing healing = config.healing();
+    this.hints =
+        new HintedHandoff(
+            self,
+            storage,
+            transport,
+            detector,
+            clock,
+            scheduler,
+            healing.hintWindow(),
+            healing.maxHintsPerNode(),
+            config.writeTimeout());
     this.coordinator =
         new Coordinator(
             self,
@@ -72,7 +87,9 @@ public final class DialNode {
             clock,
             scheduler,
             config.readTimeout(),
-            config.writeTimeout());
+            config.writeTimeout(),
+            hints,
+            healing.readRepairChance());
     List<Integer> peers = new ArrayList<>(config.members().keySet());
     peers.remove(Integer.valueOf(self));
     this.heartbeats =
@@ -82,6 +99,7 @@ public final class DialNode {
 
   public void start() {
     scheduler.execute(heartbeats::start);
+    scheduler.execute(hints::start);
     log.info(
         "n{}: started; {} members, replication factor {}, {} virtual nodes each",
         config.nodeId(),
@@ -92,6 +110,7 @@ public final class DialNode {
 
   public void stop() {
     scheduler.execute(heartbeats::stop);
+    scheduler.execute(hints::stop);
   }
 
   public NodeConfig config() {
@@ -230,6 +249,11 @@ public final class DialNode {
           }
           return CompletableFuture.completedFuture(any);
         });
+  }
+
+  /** Hints this node holds for other replicas. */
+  public CompletableFuture<List<PendingHints>> pendingHints() {
+    return onLoop(() -> CompletableFuture.completedFuture(hints.pending()));
   }
 
   /** The cluster as this node's failure detector sees it. */

@@ -19,6 +19,7 @@ import java.util.TreeMap;
  * @param heartbeatInterval how often nodes heartbeat each other
  * @param phiThreshold failure detector suspicion above which a peer counts as down
  * @param limits key and value size limits
+ * @param healing hinted handoff and asynchronous read repair settings
  */
 public record NodeConfig(
     int nodeId,
@@ -29,7 +30,36 @@ public record NodeConfig(
     Duration writeTimeout,
     Duration heartbeatInterval,
     double phiThreshold,
-    RequestLimits limits) {
+    RequestLimits limits,
+    Healing healing) {
+
+  /**
+   * How a node heals replicas that missed writes.
+   *
+   * @param hintWindow how long hints are kept for a replica that stays down (Cassandra's
+   *     max_hint_window)
+   * @param maxHintsPerNode the most hints pending for one replica; 0 turns hinted handoff off
+   * @param readRepairChance the share of reads at ONE followed by an asynchronous read repair
+   */
+  public record Healing(Duration hintWindow, long maxHintsPerNode, double readRepairChance) {
+    public static final Duration DEFAULT_HINT_WINDOW = Duration.ofHours(3);
+    public static final long DEFAULT_MAX_HINTS_PER_NODE = 1_000_000;
+    public static final double DEFAULT_READ_REPAIR_CHANCE = 0.1;
+
+    public Healing {
+      requirePositive(hintWindow, "hint window");
+      if (maxHintsPerNode < 0) {
+        throw new IllegalArgumentException("max hints per node must not be negative, got " + maxHintsPerNode);
+      }
+      if (!(readRepairChance >= 0 && readRepairChance <= 1)) {
+        throw new IllegalArgumentException("read repair chance must be between 0 and 1, got " + readRepairChance);
+      }
+    }
+
+    public static Healing defaults() {
+      return new Healing(DEFAULT_HINT_WINDOW, DEFAULT_MAX_HINTS_PER_NODE, DEFAULT_READ_REPAIR_CHANCE);
+    }
+  }
 
   public static final int DEFAULT_REPLICATION_FACTOR = 3;
   public static final int DEFAULT_VIRTUAL_NODES = 64;
@@ -74,19 +104,26 @@ public record NodeConfig(
         DEFAULT_WRITE_TIMEOUT,
         DEFAULT_HEARTBEAT_INTERVAL,
         DEFAULT_PHI_THRESHOLD,
-        RequestLimits.defaults());
+        RequestLimits.defaults(),
+        Healing.defaults());
   }
 
   public NodeConfig withReplicationFactor(int rf) {
     return new NodeConfig(
         nodeId, members, rf, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits);
+        phiThreshold, limits, healing);
   }
 
   public NodeConfig withNodeId(int id) {
     return new NodeConfig(
         id, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits);
+        phiThreshold, limits, healing);
+  }
+
+  public NodeConfig withHealing(Healing healing) {
+    return new NodeConfig(
+        nodeId, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
+        phiThreshold, limits, healing);
   }
 
   private static void requirePositive(Duration d, String what) {

@@ -1,7 +1,10 @@
 package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
+import io.dialkv.core.handoff.Hint;
 import io.dialkv.core.paxos.PaxosState;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -12,6 +15,8 @@ import java.util.TreeMap;
 public final class InMemoryStorage implements Storage {
   private final TreeMap<String, Row> rows = new TreeMap<>();
   private final TreeMap<String, PaxosState> paxos = new TreeMap<>();
+  // Per target, hints in (created, sequence) order, as RocksDB's key order keeps them.
+  private final TreeMap<Integer, TreeMap<List<Long>, Hint>> hints = new TreeMap<>();
   private boolean closed;
 
   @Override
@@ -36,6 +41,50 @@ public final class InMemoryStorage implements Storage {
   public synchronized void putPaxos(String key, PaxosState state) {
     checkOpen();
     paxos.put(key, state);
+  }
+
+  @Override
+  public synchronized void putHint(Hint hint) {
+    checkOpen();
+    hints.computeIfAbsent(hint.target(), t -> new TreeMap<>(InMemoryStorage::compareOrder))
+        .put(order(hint), hint);
+  }
+
+  @Override
+  public synchronized List<Hint> hints(int target, int limit) {
+    checkOpen();
+    TreeMap<List<Long>, Hint> forTarget = hints.get(target);
+    return forTarget == null ? List.of() : forTarget.values().stream().limit(limit).toList();
+  }
+
+  @Override
+  public synchronized void deleteHint(Hint hint) {
+    checkOpen();
+    TreeMap<List<Long>, Hint> forTarget = hints.get(hint.target());
+    if (forTarget != null) {
+      forTarget.remove(order(hint));
+    }
+  }
+
+  @Override
+  public synchronized Map<Integer, Long> countHints() {
+    checkOpen();
+    Map<Integer, Long> counts = new TreeMap<>();
+    hints.forEach((target, forTarget) -> {
+      if (!forTarget.isEmpty()) {
+        counts.put(target, (long) forTarget.size());
+      }
+    });
+    return counts;
+  }
+
+  private static List<Long> order(Hint hint) {
+    return List.of(hint.createdMillis(), hint.sequence());
+  }
+
+  private static int compareOrder(List<Long> a, List<Long> b) {
+    int c = Long.compare(a.get(0), b.get(0));
+    return c != 0 ? c : Long.compare(a.get(1), b.get(1));
   }
 
   @Override

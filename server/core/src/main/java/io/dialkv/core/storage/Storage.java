@@ -1,7 +1,10 @@
 package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
+import io.dialkv.core.handoff.Hint;
 import io.dialkv.core.paxos.PaxosState;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +33,20 @@ public interface Storage extends AutoCloseable {
    * this returns, which is what lets an acceptor answer a prepare or propose after storing it.
    */
   void putPaxos(String key, PaxosState state);
+
+  /**
+   * Stores a hint, kept apart from the rows. Durable (in the write-ahead log) when this returns.
+   */
+  void putHint(Hint hint);
+
+  /** Up to {@code limit} of the hints for the target node, oldest first. */
+  List<Hint> hints(int target, int limit);
+
+  /** Removes a hint (one replayed, or too old to replay). */
+  void deleteHint(Hint hint);
+
+  /** Pending hints per target node: a full scan, for start-up. */
+  Map<Integer, Long> countHints();
 
   /** Number of stored rows, possibly estimated. */
   long approximateRowCount();

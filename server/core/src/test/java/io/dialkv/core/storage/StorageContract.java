@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.handoff.Hint;
 import io.dialkv.core.time.Timestamp;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -84,5 +85,28 @@ public abstract class StorageContract {
     storage.put("clé", sampleRow());
     assertThat(storage.get("cle")).isEmpty();
     assertThat(storage.get("clé")).isPresent();
+  }
+
+  @Test
+  void keepsHintsPerTargetOldestFirstAcrossARestart() {
+    Storage storage = storage();
+    Row row = sampleRow();
+    storage.putHint(new Hint(3, 2_000, 1, "b", row));
+    storage.putHint(new Hint(3, 1_000, 7, "a", row));
+    storage.putHint(new Hint(3, 2_000, 0, "c", row));
+    storage.putHint(new Hint(5, 1_500, 0, "d", row));
+
+    Storage reopened = reopen(storage);
+    assertThat(reopened.hints(3, 10)).extracting(Hint::key).containsExactly("a", "c", "b");
+    assertThat(reopened.hints(3, 2)).extracting(Hint::key).containsExactly("a", "c");
+    assertThat(reopened.hints(3, 1).get(0)).isEqualTo(new Hint(3, 1_000, 7, "a", row));
+    assertThat(reopened.hints(4, 10)).isEmpty();
+    assertThat(reopened.countHints()).containsExactlyInAnyOrderEntriesOf(Map.of(3, 3L, 5, 1L));
+
+    reopened.deleteHint(new Hint(3, 1_000, 7, "a", row));
+    assertThat(reopened.hints(3, 10)).extracting(Hint::key).containsExactly("c", "b");
+    assertThat(reopened.countHints()).containsEntry(3, 2L);
+    // Hints are not rows.
+    assertThat(reopened.get("a")).isEmpty();
   }
 }
