@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       CheckCommand.class,
       TestCommand.class,
       BalancerCommand.class,
+      HintsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

@@ -24,6 +24,8 @@ import io.dialkv.proto.v1.GetProfileRequest;
 import io.dialkv.proto.v1.GetProfileResponse;
 import io.dialkv.proto.v1.GetRequest;
 import io.dialkv.proto.v1.GetResponse;
+import io.dialkv.proto.v1.HintsRequest;
+import io.dialkv.proto.v1.HintsResponse;
 import io.dialkv.proto.v1.Profile;
 import io.dialkv.proto.v1.PutProfileRequest;
 import io.dialkv.proto.v1.PutProfileResponse;
@@ -242,11 +244,19 @@ public final class DialClient implements AutoCloseable {
 
   /** The cluster as one particular node (host:port) sees it, without failing over. */
   public TopologyResponse topology(String endpoint) {
+    return direct(endpoint, ClusterGrpc.getTopologyMethod(), TopologyRequest.getDefaultInstance());
+  }
+
+  /** The hints one particular node (host:port) keeps for replicas that missed writes. */
+  public HintsResponse hints(String endpoint) {
+    return direct(endpoint, ClusterGrpc.getHintsMethod(), HintsRequest.getDefaultInstance());
+  }
+
+  /** A call to one node, on a connection of its own, without the balancer and without failover. */
+  private <Q, R> R direct(String endpoint, MethodDescriptor<Q, R> method, Q request) {
     ManagedChannel direct = balanced.directChannel(endpoint);
     try {
-      return ClusterGrpc.newBlockingStub(direct)
-          .withDeadline(deadline())
-          .topology(TopologyRequest.getDefaultInstance());
+      return ClientCalls.blockingUnaryCall(direct, method, CallOptions.DEFAULT.withDeadline(deadline()), request);
     } catch (RuntimeException e) {
       Status status = Status.fromThrowable(e);
       throw connectionProblem(e, status)

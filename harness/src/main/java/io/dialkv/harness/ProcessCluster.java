@@ -54,6 +54,12 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
       NetnsNetwork netns) throws IOException {
+    this(size, replicationFactor, nodeJar, baseDir, testMode, netns, List.of());
+  }
+
+  /** As above, with extra flags for every node (for example {@code --read-repair-chance 0}). */
+  public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
+      NetnsNetwork netns, List<String> nodeArgs) throws IOException {
     this.netns = netns;
     if (!Files.isRegularFile(nodeJar)) {
       throw new IllegalArgumentException(
@@ -70,7 +76,10 @@ public final class ProcessCluster implements AutoCloseable {
       hosts.add(netns == null ? "127.0.0.1" : netns.address(i + 1));
       peers.append(i == 0 ? "" : ",").append(i + 1).append('=').append(hosts.get(i)).append(':').append(ports.get(i));
     }
-    List<String> extra = testMode ? List.of("--test-mode") : List.of();
+    List<String> extra = new ArrayList<>(nodeArgs);
+    if (testMode) {
+      extra.add("--test-mode");
+    }
     for (int i = 0; i < size; i++) {
       nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), peers.toString(), replicationFactor, dir, nodeJar,
           extra, netns));

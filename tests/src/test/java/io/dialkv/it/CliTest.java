@@ -132,7 +132,8 @@ class CliTest {
         new String[] {"bench", "--help"},
         new String[] {"check", "--help"},
         new String[] {"test", "--help"},
-        new String[] {"balancer", "--help"})) {
+        new String[] {"balancer", "--help"},
+        new String[] {"hints", "--help"})) {
       Result r = dialkv(command);
       assertThat(r.exit()).as(String.join(" ", command)).isZero();
       assertThat(r.out()).contains("Usage: dialkv");
@@ -152,6 +153,14 @@ class CliTest {
     assertThat(json.getAsJsonObject("requests_per_node").entrySet().stream()
         .mapToLong(e -> e.getValue().getAsLong()).sum()).isEqualTo(2000);
     assertThat(json.get("balancer").getAsString()).isEqualTo("token-aware:least-connections");
+  }
+
+  @Test
+  void hintsListsEveryNode() {
+    Result r = dialkv("hints");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("node  pending hints").containsPattern("(?m)^n1 +none$")
+        .contains("0 hints pending in all");
   }
 
   @Test

@@ -20,6 +20,11 @@ final class Clusters {
     return new ProcessCluster(size, replicationFactor, nodeJar(), dir(), false);
   }
 
+  /** A cluster whose nodes all get the given extra flags. */
+  static ProcessCluster startWith(int size, int replicationFactor, String... nodeArgs) throws IOException {
+    return new ProcessCluster(size, replicationFactor, nodeJar(), dir(), false, null, java.util.List.of(nodeArgs));
+  }
+
   /** A cluster whose nodes serve the admin (fault injection) API to the test. */
   static ProcessCluster startInTestMode(int size, int replicationFactor) throws IOException {
     return new ProcessCluster(size, replicationFactor, nodeJar(), dir(), true);

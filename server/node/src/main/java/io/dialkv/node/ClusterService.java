@@ -3,8 +3,11 @@ package io.dialkv.node;
 import io.dialkv.core.node.ClusterView;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.HintsRequest;
+import io.dialkv.proto.v1.HintsResponse;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.PendingHints;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.grpc.stub.StreamObserver;
@@ -20,6 +23,24 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
     Replies.relay(node.topology(), ClusterService::toProto, observer);
+  }
+
+  @Override
+  public void hints(HintsRequest request, StreamObserver<HintsResponse> observer) {
+    Replies.relay(
+        node.pendingHints(),
+        pending -> {
+          HintsResponse.Builder b = HintsResponse.newBuilder().setNodeId(node.config().nodeId());
+          for (io.dialkv.core.handoff.PendingHints p : pending) {
+            b.addPending(
+                PendingHints.newBuilder()
+                    .setTargetNodeId(p.target())
+                    .setCount(p.count())
+                    .setOldestAgeMillis(p.oldestAgeMillis()));
+          }
+          return b.build();
+        },
+        observer);
   }
 
   private static TopologyResponse toProto(ClusterView view) {

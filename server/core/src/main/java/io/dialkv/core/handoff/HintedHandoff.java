@@ -44,6 +44,9 @@ public final class HintedHandoff {
   private final Duration replayTimeout;
   private final Map<Integer, Long> pending = new TreeMap<>();
   private final Map<Integer, Long> dropped = new TreeMap<>();
+  // Creation time of each replica's oldest pending hint, kept here so that storing a hint does not
+  // have to read the store; refreshed from the store after each replayed batch.
+  private final Map<Integer, Long> oldestCreated = new TreeMap<>();
   private final Set<Integer> replaying = new HashSet<>();
   private long sequence;
   private boolean running;
@@ -98,15 +101,13 @@ public final class HintedHandoff {
       return;
     }
     long now = clock.physicalMillis();
-    if (count > 0) {
-      List<Hint> oldest = storage.hints(target, 1);
-      if (!oldest.isEmpty() && now - oldest.get(0).createdMillis() > window.toMillis()) {
-        drop(target, "it has been missing writes for longer than the hint window (" + window + ")");
-        return;
-      }
+    if (count > 0 && now - oldestCreated(target) > window.toMillis()) {
+      drop(target, "it has been missing writes for longer than the hint window (" + window + ")");
+      return;
     }
     storage.putHint(new Hint(target, now, sequence++, key, row));
     pending.put(target, count + 1);
+    oldestCreated.putIfAbsent(target, now);
     dropped.remove(target);
   }
 
@@ -115,12 +116,17 @@ public final class HintedHandoff {
     List<PendingHints> list = new ArrayList<>();
     pending.forEach((target, n) -> {
       if (n > 0) {
-        List<Hint> oldest = storage.hints(target, 1);
-        long age = oldest.isEmpty() ? 0 : Math.max(0, clock.physicalMillis() - oldest.get(0).createdMillis());
-        list.add(new PendingHints(target, n, age));
+        list.add(new PendingHints(target, n, Math.max(0, clock.physicalMillis() - oldestCreated(target))));
       }
     });
     return list;
+  }
+
+  private long oldestCreated(int target) {
+    return oldestCreated.computeIfAbsent(target, t -> {
+      List<Hint> oldest = storage.hints(t, 1);
+      return oldest.isEmpty() ? clock.physicalMillis() : oldest.get(0).createdMillis();
+    });
   }
 
   private void drop(int target, String why) {
@@ -148,6 +154,7 @@ public final class HintedHandoff {
 
   /** Sends the target its hints one batch at a time, deleting each once acknowledged. */
   private void replay(int target, long replayed, long expired, long startNanos) {
+    oldestCreated.remove(target); // the batches delete oldest first: read it again when needed
     List<Hint> batch = storage.hints(target, BATCH);
     if (batch.isEmpty() || !running) {
       finish(target, replayed, expired, startNanos, null);
