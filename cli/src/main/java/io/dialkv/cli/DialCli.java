@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       TestCommand.class,
       BalancerCommand.class,
       HintsCommand.class,
+      RepairCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

@@ -31,6 +31,8 @@ import io.dialkv.proto.v1.PutProfileRequest;
 import io.dialkv.proto.v1.PutProfileResponse;
 import io.dialkv.proto.v1.PutRequest;
 import io.dialkv.proto.v1.PutResponse;
+import io.dialkv.proto.v1.RepairRequest;
+import io.dialkv.proto.v1.RepairResponse;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.dialkv.proto.v1.UpdateProfileRequest;
@@ -252,11 +254,24 @@ public final class DialClient implements AutoCloseable {
     return direct(endpoint, ClusterGrpc.getHintsMethod(), HintsRequest.getDefaultInstance());
   }
 
-  /** A call to one node, on a connection of its own, without the balancer and without failover. */
+  /**
+   * Runs anti-entropy repair on one node (host:port): its replicas of every range it holds are
+   * compared by Merkle trees and brought to agreement. Blocks until done, up to {@code limit}.
+   */
+  public RepairResponse repair(String endpoint, Duration limit) {
+    return direct(endpoint, ClusterGrpc.getRepairMethod(), RepairRequest.getDefaultInstance(),
+        Deadline.after(limit.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
   private <Q, R> R direct(String endpoint, MethodDescriptor<Q, R> method, Q request) {
+    return direct(endpoint, method, request, deadline());
+  }
+
+  /** A call to one node, on a connection of its own, without the balancer and without failover. */
+  private <Q, R> R direct(String endpoint, MethodDescriptor<Q, R> method, Q request, Deadline deadline) {
     ManagedChannel direct = balanced.directChannel(endpoint);
     try {
-      return ClientCalls.blockingUnaryCall(direct, method, CallOptions.DEFAULT.withDeadline(deadline()), request);
+      return ClientCalls.blockingUnaryCall(direct, method, CallOptions.DEFAULT.withDeadline(deadline), request);
     } catch (RuntimeException e) {
       Status status = Status.fromThrowable(e);
       throw connectionProblem(e, status)

@@ -12,6 +12,7 @@ public final class NodeProcess {
   private final int port;
   private final List<String> command;
   private final Path log;
+  private final Path dataDir;
   private Process process;
 
   private final String host;
@@ -22,6 +23,7 @@ public final class NodeProcess {
     this.host = host;
     this.port = port;
     this.log = dir.resolve("n" + id + ".log");
+    this.dataDir = dir.resolve("data-n" + id);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     command = new ArrayList<>(List.of(
         java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -30,7 +32,7 @@ public final class NodeProcess {
         "--listen", host + ":" + port,
         "--peers", peers,
         "--replication-factor", String.valueOf(replicationFactor),
-        "--data-dir", dir.resolve("data-n" + id).toString()));
+        "--data-dir", dataDir.toString()));
     command.addAll(extraArgs);
     if (netns != null) {
       List<String> wrapped = netns.inNamespace(id, command);
@@ -41,6 +43,20 @@ public final class NodeProcess {
 
   public int id() {
     return id;
+  }
+
+  /** Deletes the node's data directory, as a lost disk would; only while the node is not running. */
+  public void wipeData() throws IOException {
+    if (isAlive()) {
+      throw new IllegalStateException("n" + id + " is running; stop it before wiping its data");
+    }
+    if (java.nio.file.Files.exists(dataDir)) {
+      try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dataDir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(p);
+        }
+      }
+    }
   }
 
   public String endpoint() {

@@ -8,6 +8,8 @@ import io.dialkv.proto.v1.HintsResponse;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
 import io.dialkv.proto.v1.PendingHints;
+import io.dialkv.proto.v1.RepairRequest;
+import io.dialkv.proto.v1.RepairResponse;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.grpc.stub.StreamObserver;
@@ -40,6 +42,23 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
           }
           return b.build();
         },
+        observer);
+  }
+
+  @Override
+  public void repair(RepairRequest request, StreamObserver<RepairResponse> observer) {
+    Replies.relay(
+        node.repair(),
+        r -> RepairResponse.newBuilder()
+            .setNodeId(r.nodeId())
+            .setRanges(r.ranges())
+            .setRangesDiffering(r.rangesDiffering())
+            .setLeavesDiffering(r.leavesDiffering())
+            .setRowsStreamed(r.rowsStreamed())
+            .setBytesStreamed(r.bytesStreamed())
+            .setMillis(r.millis())
+            .addAllUnreachableNodeIds(r.unreachable())
+            .build(),
         observer);
   }
 

@@ -4,6 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.dialkv.core.data.Row;
 import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.CommitResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
@@ -15,6 +16,10 @@ import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.PrepareResponse;
 import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.ProposeResponse;
+import io.dialkv.core.transport.RangeDigestRequest;
+import io.dialkv.core.transport.RangeDigestResponse;
+import io.dialkv.core.transport.RangeRowsRequest;
+import io.dialkv.core.transport.RangeRowsResponse;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaReadResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
@@ -27,7 +32,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -132,6 +139,34 @@ public final class GrpcTransport implements Transport {
               .setProposal(ProtoCodec.toProto(commit.proposal()))
               .build()),
           r -> new CommitResponse(r.getNodeId()),
+          reply);
+    } else if (request instanceof RangeDigestRequest digest) {
+      relay(to, channel,
+          stub.rangeDigest(io.dialkv.proto.v1.peer.RangeDigestRequest.newBuilder()
+              .setFromNodeId(digest.from())
+              .addAllRanges(digest.ranges())
+              .build()),
+          r -> {
+            Map<Integer, long[]> leaves = new HashMap<>();
+            for (io.dialkv.proto.v1.peer.RangeLeaves rl : r.getRangesList()) {
+              leaves.put(rl.getRange(), rl.getLeavesList().stream().mapToLong(Long::longValue).toArray());
+            }
+            return new RangeDigestResponse(r.getNodeId(), leaves);
+          },
+          reply);
+    } else if (request instanceof RangeRowsRequest rows) {
+      relay(to, channel,
+          stub.rangeRows(io.dialkv.proto.v1.peer.RangeRowsRequest.newBuilder()
+              .setFromNodeId(rows.from())
+              .addAllLeaves(rows.leaves())
+              .build()),
+          r -> {
+            Map<String, Row> byKey = new TreeMap<>();
+            for (io.dialkv.proto.v1.peer.KeyedRow kr : r.getRowsList()) {
+              byKey.put(kr.getKey(), ProtoCodec.fromProto(kr.getRow()));
+            }
+            return new RangeRowsResponse(r.getNodeId(), byKey);
+          },
           reply);
     } else if (request instanceof HeartbeatRequest heartbeat) {
       relay(

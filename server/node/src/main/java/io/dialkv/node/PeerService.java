@@ -5,6 +5,8 @@ import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.RangeDigestRequest;
+import io.dialkv.core.transport.RangeRowsRequest;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.proto.v1.peer.HeartbeatResponse;
@@ -114,6 +116,50 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         node.handlePeer(new CommitRequest(request.getFromNodeId(), request.getKey(),
             ProtoCodec.fromProto(request.getProposal(), true))),
         r -> io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()).build(),
+        response);
+  }
+
+  @Override
+  public void rangeDigest(
+      io.dialkv.proto.v1.peer.RangeDigestRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.RangeDigestResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
+    Replies.relay(
+        node.handlePeer(new RangeDigestRequest(request.getFromNodeId(), request.getRangesList())),
+        r -> {
+          io.dialkv.proto.v1.peer.RangeDigestResponse.Builder b =
+              io.dialkv.proto.v1.peer.RangeDigestResponse.newBuilder().setNodeId(r.nodeId());
+          r.leaves().forEach((range, leaves) -> {
+            io.dialkv.proto.v1.peer.RangeLeaves.Builder rl =
+                io.dialkv.proto.v1.peer.RangeLeaves.newBuilder().setRange(range);
+            for (long leaf : leaves) {
+              rl.addLeaves(leaf);
+            }
+            b.addRanges(rl);
+          });
+          return b.build();
+        },
+        response);
+  }
+
+  @Override
+  public void rangeRows(
+      io.dialkv.proto.v1.peer.RangeRowsRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.RangeRowsResponse> response) {
+    if (cut(request.getFromNodeId())) {
+      return;
+    }
+    Replies.relay(
+        node.handlePeer(new RangeRowsRequest(request.getFromNodeId(), request.getLeavesList())),
+        r -> {
+          io.dialkv.proto.v1.peer.RangeRowsResponse.Builder b =
+              io.dialkv.proto.v1.peer.RangeRowsResponse.newBuilder().setNodeId(r.nodeId());
+          r.rows().forEach((key, row) -> b.addRows(
+              io.dialkv.proto.v1.peer.KeyedRow.newBuilder().setKey(key).setRow(ProtoCodec.toProto(row))));
+          return b.build();
+        },
         response);
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -187,6 +188,20 @@ public final class RocksDbStorage implements Storage {
       }
     }
     return counts;
+  }
+
+  @Override
+  public void scan(BiConsumer<String, Row> visitor) {
+    try (RocksIterator it = db.newIterator(rows)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        String key = new String(it.key(), StandardCharsets.UTF_8);
+        try {
+          visitor.accept(key, ProtoCodec.fromProto(io.dialkv.proto.v1.peer.Row.parseFrom(it.value())));
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("row '" + key + "' in " + directory + " is corrupt", e);
+        }
+      }
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.membership.FailureDetector;
+import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.time.Clock;
@@ -51,6 +52,11 @@ public final class Coordinator {
     this.readTimeout = readTimeout;
     this.writeTimeout = writeTimeout;
     this.random = new Random(0x5eed_0000L + selfId);
+  }
+
+  /** Anti-entropy repair of every range this node holds a replica of. */
+  public CompletableFuture<RepairReport> repair(Duration timeout) {
+    return new RepairSession(fanout, timeout).start();
   }
 
   /** Stamps the mutation with a fresh timestamp and writes it to the key's replicas. */

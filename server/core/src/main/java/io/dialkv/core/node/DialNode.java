@@ -13,6 +13,7 @@ import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.handoff.PendingHints;
 import io.dialkv.core.membership.HeartbeatLoop;
 import io.dialkv.core.membership.PhiAccrualFailureDetector;
+import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.storage.Storage;
@@ -63,7 +64,7 @@ public final class DialNode {
     this.detector =
         new PhiAccrualFailureDetector(
             config.phiThreshold(), intervalMillis, intervalMillis / 2.0, intervalMillis * 4.0);
-    this.replica = new ReplicaHandler(self, storage, hlc);
+    this.replica = new ReplicaHandler(self, storage, hlc, ring);
     NodeConfig.Healing healing = config.healing();
     this.hints =
         new HintedHandoff(
@@ -249,6 +250,11 @@ public final class DialNode {
           }
           return CompletableFuture.completedFuture(any);
         });
+  }
+
+  /** Anti-entropy repair of every range this node holds a replica of. */
+  public CompletableFuture<RepairReport> repair() {
+    return onLoop(() -> coordinator.repair(config.readTimeout().multipliedBy(15)));
   }
 
   /** Hints this node holds for other replicas. */

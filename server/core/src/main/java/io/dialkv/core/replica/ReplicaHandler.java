@@ -2,6 +2,8 @@ package io.dialkv.core.replica;
 
 import io.dialkv.core.data.Row;
 import io.dialkv.core.paxos.PaxosAcceptor;
+import io.dialkv.core.repair.MerkleLeaves;
+import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.transport.CommitRequest;
@@ -12,10 +14,20 @@ import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.RangeDigestRequest;
+import io.dialkv.core.transport.RangeDigestResponse;
+import io.dialkv.core.transport.RangeRowsRequest;
+import io.dialkv.core.transport.RangeRowsResponse;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaReadResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.ReplicaWriteResponse;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A node in its role as a replica: merges the writes it is sent into its storage, answers reads
@@ -25,12 +37,14 @@ public final class ReplicaHandler implements PeerHandler {
   private final int selfId;
   private final Storage storage;
   private final HybridClock hlc;
+  private final TokenRing ring;
   private final PaxosAcceptor acceptor;
 
-  public ReplicaHandler(int selfId, Storage storage, HybridClock hlc) {
+  public ReplicaHandler(int selfId, Storage storage, HybridClock hlc, TokenRing ring) {
     this.selfId = selfId;
     this.storage = storage;
     this.hlc = hlc;
+    this.ring = ring;
     this.acceptor = new PaxosAcceptor(selfId, storage, hlc, (key, proposal) -> apply(key, proposal.update()));
   }
 
@@ -53,11 +67,44 @@ public final class ReplicaHandler implements PeerHandler {
     if (request instanceof CommitRequest commit) {
       return (R) acceptor.commit(commit);
     }
+    if (request instanceof RangeDigestRequest digest) {
+      return (R) digest(digest.ranges());
+    }
+    if (request instanceof RangeRowsRequest rows) {
+      return (R) rows(rows.leaves());
+    }
     if (request instanceof HeartbeatRequest heartbeat) {
       hlc.observe(heartbeat.clock());
       return (R) new HeartbeatResponse(selfId, hlc.latest());
     }
     throw new IllegalArgumentException("unknown request " + request);
+  }
+
+  /** One pass over the stored rows: the Merkle leaves of each requested range. */
+  private RangeDigestResponse digest(List<Integer> ranges) {
+    Map<Integer, long[]> leaves = new HashMap<>();
+    for (int range : ranges) {
+      leaves.put(range, new long[MerkleLeaves.LEAVES]);
+    }
+    storage.scan((key, row) -> {
+      long[] forRange = leaves.get(ring.rangeOf(key));
+      if (forRange != null) {
+        forRange[MerkleLeaves.leafOf(key)] += MerkleLeaves.digest(key, row);
+      }
+    });
+    return new RangeDigestResponse(selfId, leaves);
+  }
+
+  /** One pass over the stored rows: those in the requested leaves. */
+  private RangeRowsResponse rows(List<Long> wanted) {
+    Set<Long> leaves = new HashSet<>(wanted);
+    Map<String, Row> rows = new TreeMap<>();
+    storage.scan((key, row) -> {
+      if (leaves.contains((long) ring.rangeOf(key) * MerkleLeaves.LEAVES + MerkleLeaves.leafOf(key))) {
+        rows.put(key, row);
+      }
+    });
+    return new RangeRowsResponse(selfId, rows);
   }
 
   /** Merges the mutation into the stored row; durable when this returns. Idempotent. */

@@ -128,6 +128,42 @@ public final class TokenRing {
     return i == tokens.length ? 0 : i;
   }
 
+  /**
+   * Ranges are numbered by ring position: range {@code i} is (token i-1, token i], wrapping, and
+   * all its keys have the same replicas. Anti-entropy repair compares replicas range by range.
+   */
+  public int rangeCount() {
+    return tokens.length;
+  }
+
+  /** The range a key falls in. */
+  public int rangeOf(String key) {
+    return indexOwning(tokenOf(key));
+  }
+
+  /** The replicas of a range, in ring order. */
+  public List<Integer> replicasOfRange(int range) {
+    List<Integer> list = new ArrayList<>(replicasAt[range].length);
+    for (int r : replicasAt[range]) {
+      list.add(r);
+    }
+    return list;
+  }
+
+  /** The ranges the node holds a replica of. */
+  public List<Integer> rangesOf(int node) {
+    List<Integer> ranges = new ArrayList<>();
+    for (int i = 0; i < tokens.length; i++) {
+      for (int r : replicasAt[i]) {
+        if (r == node) {
+          ranges.add(i);
+          break;
+        }
+      }
+    }
+    return ranges;
+  }
+
   public int replicationFactor() {
     return replicationFactor;
   }

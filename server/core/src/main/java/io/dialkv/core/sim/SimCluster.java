@@ -105,6 +105,12 @@ public final class SimCluster {
     boot(id);
   }
 
+  /** Starts a crashed node again on an empty disk, as after losing its data directory. */
+  public void restartWiped(int id) {
+    disks.put(id, new InMemoryStorage());
+    boot(id);
+  }
+
   /** Runs the simulation until the future completes and returns its value (or throws its error). */
   public <T> T await(CompletableFuture<T> future) {
     world.runUntil(future::isDone, Duration.ofMinutes(5));

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Storage in a sorted map. Survives a simulated crash and restart of its node (the test keeps the
@@ -85,6 +86,12 @@ public final class InMemoryStorage implements Storage {
   private static int compareOrder(List<Long> a, List<Long> b) {
     int c = Long.compare(a.get(0), b.get(0));
     return c != 0 ? c : Long.compare(a.get(1), b.get(1));
+  }
+
+  @Override
+  public synchronized void scan(BiConsumer<String, Row> visitor) {
+    checkOpen();
+    new TreeMap<>(rows).forEach(visitor);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.dialkv.core.paxos.PaxosState;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * A node's durable rows. The core merges; storage only keeps what it is given.
@@ -47,6 +48,9 @@ public interface Storage extends AutoCloseable {
 
   /** Pending hints per target node: a full scan, for start-up. */
   Map<Integer, Long> countHints();
+
+  /** Calls the visitor with every stored row, in key order (for anti-entropy repair). */
+  void scan(BiConsumer<String, Row> visitor);
 
   /** Number of stored rows, possibly estimated. */
   long approximateRowCount();

@@ -11,7 +11,9 @@ public sealed interface PeerRequest<R extends PeerResponse>
         HeartbeatRequest,
         PrepareRequest,
         ProposeRequest,
-        CommitRequest {
+        CommitRequest,
+        RangeDigestRequest,
+        RangeRowsRequest {
 
   /** The sending node. */
   int from();

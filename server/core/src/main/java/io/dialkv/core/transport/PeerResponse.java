@@ -7,7 +7,9 @@ public sealed interface PeerResponse
         HeartbeatResponse,
         PrepareResponse,
         ProposeResponse,
-        CommitResponse {
+        CommitResponse,
+        RangeDigestResponse,
+        RangeRowsResponse {
 
   /** The replying node. */
   int nodeId();

@@ -109,4 +109,18 @@ public abstract class StorageContract {
     // Hints are not rows.
     assertThat(reopened.get("a")).isEmpty();
   }
+
+  @Test
+  void scanVisitsEveryRowInKeyOrderAndNoHints() {
+    Storage storage = storage();
+    storage.put("b", sampleRow());
+    storage.put("a", sampleRow());
+    storage.putHint(new Hint(2, 1, 0, "h", sampleRow()));
+    List<String> seen = new java.util.ArrayList<>();
+    reopen(storage).scan((key, row) -> {
+      assertThat(row).isEqualTo(sampleRow());
+      seen.add(key);
+    });
+    assertThat(seen).containsExactly("a", "b");
+  }
 }

@@ -1,0 +1,195 @@
+package io.dialkv.core.coordinator;
+
+import io.dialkv.core.data.Cell;
+import io.dialkv.core.data.Row;
+import io.dialkv.core.repair.MerkleLeaves;
+import io.dialkv.core.repair.RepairReport;
+import io.dialkv.core.transport.RangeDigestRequest;
+import io.dialkv.core.transport.RangeDigestResponse;
+import io.dialkv.core.transport.RangeRowsRequest;
+import io.dialkv.core.transport.RangeRowsResponse;
+import io.dialkv.core.transport.ReplicaWriteRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Anti-entropy repair of every range this node holds a replica of, run by the node itself: each
+ * live replica of those ranges builds the ranges' Merkle leaves in one pass over its rows; ranges
+ * whose roots agree are done; for the leaves that differ, the replicas' rows are fetched (a chunk
+ * of leaves at a time), merged, and each replica is sent what it lacks — cells with their
+ * timestamps and tombstones, so that a deleted value cannot come back. Replicas the failure
+ * detector sees down are skipped and named in the report.
+ */
+final class RepairSession {
+  private static final Logger log = LoggerFactory.getLogger(RepairSession.class);
+  private static final int LEAVES_PER_FETCH = 256;
+
+  private final Fanout fanout;
+  private final Duration timeout;
+  private final long startNanos;
+  private final List<Integer> ranges;
+  private final Map<Integer, List<Integer>> rangesByReplica = new TreeMap<>();
+  private final List<Integer> unreachable = new ArrayList<>();
+  private final Map<Integer, Map<Integer, long[]>> digests = new TreeMap<>();
+  private final CompletableFuture<RepairReport> result = new CompletableFuture<>();
+  private int rangesDiffering;
+  private long rowsStreamed;
+  private long bytesStreamed;
+  private List<Long> differing = List.of();
+
+  RepairSession(Fanout fanout, Duration timeout) {
+    this.fanout = fanout;
+    this.timeout = timeout;
+    this.startNanos = fanout.clock.monotonicNanos();
+    this.ranges = fanout.ring.rangesOf(fanout.selfId);
+    long now = fanout.clock.monotonicNanos();
+    for (int range : ranges) {
+      for (int replica : fanout.ring.replicasOfRange(range)) {
+        if (replica == fanout.selfId || fanout.detector.isAlive(replica, now)) {
+          rangesByReplica.computeIfAbsent(replica, r -> new ArrayList<>()).add(range);
+        } else if (!unreachable.contains(replica)) {
+          unreachable.add(replica);
+        }
+      }
+    }
+  }
+
+  CompletableFuture<RepairReport> start() {
+    log.info("n{}: repair of {} ranges started{}", fanout.selfId, ranges.size(),
+        unreachable.isEmpty() ? "" : "; skipping unreachable " + Nodes.names(unreachable));
+    int[] outstanding = {rangesByReplica.size()};
+    rangesByReplica.forEach((replica, its) ->
+        fanout.send(replica, new RangeDigestRequest(fanout.selfId, its), timeout)
+            .whenComplete((RangeDigestResponse r, Throwable failure) -> {
+              if (failure == null) {
+                digests.put(replica, r.leaves());
+              } else if (!unreachable.contains(replica)) {
+                unreachable.add(replica);
+              }
+              if (--outstanding[0] == 0) {
+                compare();
+              }
+            }));
+    return result;
+  }
+
+  /** The leaves on which the replicas that answered disagree. */
+  private void compare() {
+    List<Long> leaves = new ArrayList<>();
+    for (int range : ranges) {
+      List<long[]> held = new ArrayList<>();
+      for (int replica : fanout.ring.replicasOfRange(range)) {
+        Map<Integer, long[]> d = digests.get(replica);
+        if (d != null && d.containsKey(range)) {
+          held.add(d.get(range));
+        }
+      }
+      if (held.size() < 2) {
+        continue;
+      }
+      long root = MerkleLeaves.root(held.get(0));
+      if (held.stream().allMatch(l -> MerkleLeaves.root(l) == root)) {
+        continue;
+      }
+      rangesDiffering++;
+      for (int leaf = 0; leaf < MerkleLeaves.LEAVES; leaf++) {
+        long first = held.get(0)[leaf];
+        int l = leaf;
+        if (!held.stream().allMatch(x -> x[l] == first)) {
+          leaves.add((long) range * MerkleLeaves.LEAVES + leaf);
+        }
+      }
+    }
+    differing = leaves;
+    stream(0);
+  }
+
+  /** Fetches, merges and writes back one chunk of differing leaves, then the next. */
+  private void stream(int from) {
+    if (from >= differing.size()) {
+      finish();
+      return;
+    }
+    List<Long> chunk = differing.subList(from, Math.min(from + LEAVES_PER_FETCH, differing.size()));
+    Map<Integer, Map<String, Row>> rowsByReplica = new TreeMap<>();
+    List<Integer> asked = new ArrayList<>();
+    for (int replica : digests.keySet()) {
+      List<Long> its = chunk.stream()
+          .filter(rl -> fanout.ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
+          .toList();
+      if (!its.isEmpty()) {
+        asked.add(replica);
+        rowsByReplica.put(replica, null);
+      }
+    }
+    int[] outstanding = {asked.size()};
+    for (int replica : asked) {
+      List<Long> its = chunk.stream()
+          .filter(rl -> fanout.ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
+          .toList();
+      fanout.send(replica, new RangeRowsRequest(fanout.selfId, its), timeout)
+          .whenComplete((RangeRowsResponse r, Throwable failure) -> {
+            rowsByReplica.put(replica, failure == null ? r.rows() : null);
+            if (--outstanding[0] == 0) {
+              repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
+            }
+          });
+    }
+  }
+
+  private void repairChunk(Map<Integer, Map<String, Row>> rowsByReplica, Runnable then) {
+    Map<String, Row> merged = new TreeMap<>();
+    rowsByReplica.values().forEach(rows -> {
+      if (rows != null) {
+        rows.forEach((key, row) -> merged.merge(key, row, Row::merge));
+      }
+    });
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    merged.forEach((key, row) -> {
+      for (int replica : fanout.ring.replicasFor(key)) {
+        Map<String, Row> held = rowsByReplica.get(replica);
+        if (held == null) {
+          continue; // down, or did not answer: not ours to judge what it holds
+        }
+        Row missing = row.missingFrom(held.getOrDefault(key, Row.EMPTY));
+        if (!missing.isEmpty()) {
+          rowsStreamed++;
+          bytesStreamed += approximateBytes(key, missing);
+          writes.add(fanout.send(replica, new ReplicaWriteRequest(fanout.selfId, key, missing), timeout));
+        }
+      }
+    });
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+        return;
+      }
+      then.run();
+    });
+  }
+
+  private static long approximateBytes(String key, Row row) {
+    long bytes = key.length() + 16;
+    for (Map.Entry<String, Cell> e : row.cells().entrySet()) {
+      bytes += e.getKey().length() + 16 + (e.getValue().isTombstone() ? 0 : e.getValue().valueUnsafe().length);
+    }
+    return bytes;
+  }
+
+  private void finish() {
+    long millis = (fanout.clock.monotonicNanos() - startNanos) / 1_000_000;
+    RepairReport report = new RepairReport(fanout.selfId, ranges.size(), rangesDiffering, differing.size(),
+        rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable));
+    log.info("n{}: repair done in {} ms: {} ranges, {} differing ({} leaves), {} rows streamed ({} bytes){}",
+        fanout.selfId, millis, ranges.size(), rangesDiffering, differing.size(), rowsStreamed, bytesStreamed,
+        unreachable.isEmpty() ? "" : "; not repaired with unreachable " + Nodes.names(unreachable));
+    result.complete(report);
+  }
+}
