@@ -133,7 +133,8 @@ class CliTest {
         new String[] {"check", "--help"},
         new String[] {"test", "--help"},
         new String[] {"balancer", "--help"},
-        new String[] {"hints", "--help"})) {
+        new String[] {"hints", "--help"},
+        new String[] {"repair", "--help"})) {
       Result r = dialkv(command);
       assertThat(r.exit()).as(String.join(" ", command)).isZero();
       assertThat(r.out()).contains("Usage: dialkv");

@@ -130,6 +130,14 @@ public final class NodeMain implements Callable<Integer> {
   double readRepairChance;
 
   @Option(
+      names = "--repair-interval-s",
+      defaultValue = "0",
+      description =
+          "Run anti-entropy repair of this node's ranges every this many seconds; 0 (the default) "
+              + "runs it only on demand (dialkv repair).")
+  long repairIntervalSeconds;
+
+  @Option(
       names = "--sync-writes",
       description =
           "fsync the write-ahead log on every write: survives power loss, costs ~0.3 ms a write. "
@@ -187,7 +195,10 @@ public final class NodeMain implements Callable<Integer> {
             phiThreshold,
             new RequestLimits(maxKeyBytes, maxValueBytes),
             new NodeConfig.Healing(
-                Duration.ofSeconds(hintWindowSeconds), maxHintsPerNode, readRepairChance));
+                Duration.ofSeconds(hintWindowSeconds),
+                maxHintsPerNode,
+                readRepairChance,
+                Duration.ofSeconds(repairIntervalSeconds)));
     NodeServer server =
         NodeServer.start(
             config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken));

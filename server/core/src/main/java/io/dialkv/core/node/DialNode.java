@@ -23,6 +23,7 @@ import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class DialNode {
   private final Coordinator coordinator;
   private final HeartbeatLoop heartbeats;
   private final HintedHandoff hints;
+  private volatile boolean stopped;
 
   public DialNode(
       NodeConfig config, Transport transport, Storage storage, Clock clock, Scheduler scheduler) {
@@ -101,6 +103,10 @@ public final class DialNode {
   public void start() {
     scheduler.execute(heartbeats::start);
     scheduler.execute(hints::start);
+    Duration every = config.healing().repairInterval();
+    if (!every.isZero()) {
+      scheduler.schedule(every, () -> scheduledRepair(every));
+    }
     log.info(
         "n{}: started; {} members, replication factor {}, {} virtual nodes each",
         config.nodeId(),
@@ -110,6 +116,7 @@ public final class DialNode {
   }
 
   public void stop() {
+    stopped = true;
     scheduler.execute(heartbeats::stop);
     scheduler.execute(hints::stop);
   }
@@ -250,6 +257,18 @@ public final class DialNode {
           }
           return CompletableFuture.completedFuture(any);
         });
+  }
+
+  private void scheduledRepair(Duration every) {
+    if (stopped) {
+      return;
+    }
+    coordinator.repair(config.readTimeout().multipliedBy(15)).whenComplete((report, failure) -> {
+      if (failure != null) {
+        log.warn("n{}: scheduled repair failed: {}", config.nodeId(), failure.toString());
+      }
+      scheduler.schedule(every, () -> scheduledRepair(every));
+    });
   }
 
   /** Anti-entropy repair of every range this node holds a replica of. */

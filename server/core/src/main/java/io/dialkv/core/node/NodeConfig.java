@@ -40,8 +40,11 @@ public record NodeConfig(
    *     max_hint_window)
    * @param maxHintsPerNode the most hints pending for one replica; 0 turns hinted handoff off
    * @param readRepairChance the share of reads at ONE followed by an asynchronous read repair
+   * @param repairInterval how often the node runs anti-entropy repair of its ranges by itself
+   *     ({@link Duration#ZERO}: only on demand)
    */
-  public record Healing(Duration hintWindow, long maxHintsPerNode, double readRepairChance) {
+  public record Healing(
+      Duration hintWindow, long maxHintsPerNode, double readRepairChance, Duration repairInterval) {
     public static final Duration DEFAULT_HINT_WINDOW = Duration.ofHours(3);
     public static final long DEFAULT_MAX_HINTS_PER_NODE = 1_000_000;
     public static final double DEFAULT_READ_REPAIR_CHANCE = 0.1;
@@ -54,10 +57,19 @@ public record NodeConfig(
       if (!(readRepairChance >= 0 && readRepairChance <= 1)) {
         throw new IllegalArgumentException("read repair chance must be between 0 and 1, got " + readRepairChance);
       }
+      if (repairInterval == null || repairInterval.isNegative()) {
+        throw new IllegalArgumentException("repair interval must be zero (off) or positive");
+      }
+    }
+
+    /** These settings without hints, read repair or scheduled repair: only on-demand repair heals. */
+    public static Healing off() {
+      return new Healing(DEFAULT_HINT_WINDOW, 0, 0.0, Duration.ZERO);
     }
 
     public static Healing defaults() {
-      return new Healing(DEFAULT_HINT_WINDOW, DEFAULT_MAX_HINTS_PER_NODE, DEFAULT_READ_REPAIR_CHANCE);
+      return new Healing(
+          DEFAULT_HINT_WINDOW, DEFAULT_MAX_HINTS_PER_NODE, DEFAULT_READ_REPAIR_CHANCE, Duration.ZERO);
     }
   }
 

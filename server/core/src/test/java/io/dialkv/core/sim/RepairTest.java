@@ -9,7 +9,6 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.core.repair.RepairReport;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,7 @@ class RepairTest {
   }
 
   private static SimCluster start(int size, long seed) {
-    return SimCluster.start(size, seed, c -> c.withHealing(new NodeConfig.Healing(Duration.ofHours(3), 0, 0.0)));
+    return SimCluster.start(size, seed, c -> c.withHealing(NodeConfig.Healing.off()));
   }
 
   private static String onDisk(SimCluster cluster, int node, String key) {
@@ -82,5 +81,20 @@ class RepairTest {
       assertThat(onDisk(cluster, node, "gone")).as("n%d", node).isNull();
     }
     assertThat(cluster.await(cluster.node(3).get("gone", Consistency.ALL, false)).row().hasLiveCells()).isFalse();
+  }
+
+  @Test
+  void aScheduledRepairHealsWithoutBeingAsked() {
+    SimCluster cluster = SimCluster.start(3, 23, c -> c.withHealing(
+        new NodeConfig.Healing(java.time.Duration.ofHours(3), 0, 0.0, java.time.Duration.ofSeconds(30))));
+    cluster.network().isolate(3, cluster.nodeIds());
+    cluster.awaitSeen(1, 3, false);
+    cluster.await(cluster.node(1).put("k", b("v"), Consistency.QUORUM));
+    cluster.network().heal();
+    cluster.awaitAllUp();
+    assertThat(onDisk(cluster, 3, "k")).isNull();
+
+    cluster.runFor(java.time.Duration.ofSeconds(35));
+    assertThat(onDisk(cluster, 3, "k")).isEqualTo("v");
   }
 }
