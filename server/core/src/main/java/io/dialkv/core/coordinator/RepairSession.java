@@ -11,7 +11,6 @@ import io.dialkv.core.transport.RangeRowsResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -119,29 +118,25 @@ final class RepairSession {
     }
     List<Long> chunk = differing.subList(from, Math.min(from + LEAVES_PER_FETCH, differing.size()));
     Map<Integer, Map<String, Row>> rowsByReplica = new TreeMap<>();
-    List<Integer> asked = new ArrayList<>();
+    Map<Integer, List<Long>> leavesByReplica = new TreeMap<>();
     for (int replica : digests.keySet()) {
       List<Long> its = chunk.stream()
           .filter(rl -> fanout.ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
           .toList();
       if (!its.isEmpty()) {
-        asked.add(replica);
-        rowsByReplica.put(replica, null);
+        leavesByReplica.put(replica, its);
       }
     }
-    int[] outstanding = {asked.size()};
-    for (int replica : asked) {
-      List<Long> its = chunk.stream()
-          .filter(rl -> fanout.ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
-          .toList();
-      fanout.send(replica, new RangeRowsRequest(fanout.selfId, its), timeout)
-          .whenComplete((RangeRowsResponse r, Throwable failure) -> {
-            rowsByReplica.put(replica, failure == null ? r.rows() : null);
-            if (--outstanding[0] == 0) {
-              repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
-            }
-          });
-    }
+    int[] outstanding = {leavesByReplica.size()};
+    leavesByReplica.forEach((replica, its) ->
+        fanout.send(replica, new RangeRowsRequest(fanout.selfId, its), timeout)
+            .whenComplete((RangeRowsResponse r, Throwable failure) -> {
+              // A replica that did not answer stays out of this chunk: nothing is written to it.
+              rowsByReplica.put(replica, failure == null ? r.rows() : null);
+              if (--outstanding[0] == 0) {
+                repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
+              }
+            }));
   }
 
   private void repairChunk(Map<Integer, Map<String, Row>> rowsByReplica, Runnable then) {
