@@ -62,9 +62,10 @@ final class RepairCommand implements Callable<Integer> {
           out.println(Printer.json(r));
         } else {
           out.printf("n%d: %d ranges compared, %d differed (%d Merkle leaves); %d rows streamed"
-                  + " (%.1f KB) in %.1f s%s%n",
+                  + " (%.1f KB) in %.1f s%s%s%n",
               r.getNodeId(), r.getRanges(), r.getRangesDiffering(), r.getLeavesDiffering(),
               r.getRowsStreamed(), r.getBytesStreamed() / 1024.0, r.getMillis() / 1000.0,
+              r.getTombstonesPurged() == 0 ? "" : "; deletion markers purged from " + r.getTombstonesPurged() + " rows",
               r.getUnreachableNodeIdsCount() == 0 ? ""
                   : "; not repaired with unreachable " + r.getUnreachableNodeIdsList().stream()
                       .map(id -> "n" + id).toList());

@@ -58,6 +58,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             .setBytesStreamed(r.bytesStreamed())
             .setMillis(r.millis())
             .addAllUnreachableNodeIds(r.unreachable())
+            .setTombstonesPurged(r.tombstonesPurged())
             .build(),
         observer);
   }

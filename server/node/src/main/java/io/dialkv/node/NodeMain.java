@@ -138,6 +138,14 @@ public final class NodeMain implements Callable<Integer> {
   long repairIntervalSeconds;
 
   @Option(
+      names = "--tombstone-grace-s",
+      defaultValue = "864000",
+      description =
+          "Keep deletion markers at least this long, then purge them from ranges repaired since "
+              + "(default: ${DEFAULT-VALUE}, 10 days; never less than --hint-window-s).")
+  long tombstoneGraceSeconds;
+
+  @Option(
       names = "--sync-writes",
       description =
           "fsync the write-ahead log on every write: survives power loss, costs ~0.3 ms a write. "
@@ -198,7 +206,8 @@ public final class NodeMain implements Callable<Integer> {
                 Duration.ofSeconds(hintWindowSeconds),
                 maxHintsPerNode,
                 readRepairChance,
-                Duration.ofSeconds(repairIntervalSeconds)));
+                Duration.ofSeconds(repairIntervalSeconds),
+                Duration.ofSeconds(tombstoneGraceSeconds)));
     NodeServer server =
         NodeServer.start(
             config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken));

@@ -43,6 +43,7 @@ public final class RocksDbStorage implements Storage {
   private final ColumnFamilyHandle rows;
   private final ColumnFamilyHandle paxos;
   private final ColumnFamilyHandle hints;
+  private final ColumnFamilyHandle meta;
   private final Path directory;
 
   private RocksDbStorage(Path directory, boolean syncWrites) throws RocksDBException {
@@ -55,11 +56,13 @@ public final class RocksDbStorage implements Storage {
     List<ColumnFamilyDescriptor> families = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),
         new ColumnFamilyDescriptor("paxos".getBytes(StandardCharsets.UTF_8), familyOptions),
-        new ColumnFamilyDescriptor("hints".getBytes(StandardCharsets.UTF_8), familyOptions));
+        new ColumnFamilyDescriptor("hints".getBytes(StandardCharsets.UTF_8), familyOptions),
+        new ColumnFamilyDescriptor("meta".getBytes(StandardCharsets.UTF_8), familyOptions));
     this.db = RocksDB.open(options, directory.toString(), families, handles);
     this.rows = handles.get(0);
     this.paxos = handles.get(1);
     this.hints = handles.get(2);
+    this.meta = handles.get(3);
   }
 
   /** Opens (creating if needed) the database in the directory. */
@@ -98,6 +101,46 @@ public final class RocksDbStorage implements Storage {
       db.put(rows, writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(row).toByteArray());
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of '" + key + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void delete(String key) {
+    try {
+      db.delete(rows, writeOptions, key.getBytes(StandardCharsets.UTF_8));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB delete of '" + key + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static final byte[] REPAIRED_RANGES = "repaired-ranges".getBytes(StandardCharsets.UTF_8);
+
+  /** Range numbers and times as (int, long) pairs, big-endian. */
+  @Override
+  public Map<Integer, Long> repairedRanges() {
+    try {
+      byte[] bytes = db.get(meta, REPAIRED_RANGES);
+      Map<Integer, Long> map = new TreeMap<>();
+      if (bytes != null) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.remaining() >= 12) {
+          map.put(b.getInt(), b.getLong());
+        }
+      }
+      return map;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB read of the repair history failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void putRepairedRanges(Map<Integer, Long> repairedAt) {
+    ByteBuffer b = ByteBuffer.allocate(12 * repairedAt.size());
+    repairedAt.forEach((range, millis) -> b.putInt(range).putLong(millis));
+    try {
+      db.put(meta, writeOptions, REPAIRED_RANGES, b.array());
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB write of the repair history failed: " + e.getMessage(), e);
     }
   }
 

@@ -54,9 +54,12 @@ public final class Coordinator {
     this.random = new Random(0x5eed_0000L + selfId);
   }
 
-  /** Anti-entropy repair of every range this node holds a replica of. */
-  public CompletableFuture<RepairReport> repair(Duration timeout) {
-    return new RepairSession(fanout, timeout).start();
+  /**
+   * Anti-entropy repair of every range this node holds a replica of, then a purge of deletion
+   * markers older than {@code tombstoneGrace} from the ranges every replica took part in.
+   */
+  public CompletableFuture<RepairReport> repair(Duration timeout, Duration tombstoneGrace) {
+    return new RepairSession(fanout, timeout, tombstoneGrace).start();
   }
 
   /** Stamps the mutation with a fresh timestamp and writes it to the key's replicas. */

@@ -32,7 +32,10 @@ final class RepairSession {
 
   private final Fanout fanout;
   private final Duration timeout;
+  private final Duration tombstoneGrace;
   private final long startNanos;
+  private final long startMillis;
+  private final java.util.Set<Integer> rowsFailed = new java.util.TreeSet<>();
   private final List<Integer> ranges;
   private final Map<Integer, List<Integer>> rangesByReplica = new TreeMap<>();
   private final List<Integer> unreachable = new ArrayList<>();
@@ -43,10 +46,12 @@ final class RepairSession {
   private long bytesStreamed;
   private List<Long> differing = List.of();
 
-  RepairSession(Fanout fanout, Duration timeout) {
+  RepairSession(Fanout fanout, Duration timeout, Duration tombstoneGrace) {
     this.fanout = fanout;
     this.timeout = timeout;
+    this.tombstoneGrace = tombstoneGrace;
     this.startNanos = fanout.clock.monotonicNanos();
+    this.startMillis = fanout.clock.physicalMillis();
     this.ranges = fanout.ring.rangesOf(fanout.selfId);
     long now = fanout.clock.monotonicNanos();
     for (int range : ranges) {
@@ -133,6 +138,9 @@ final class RepairSession {
             .whenComplete((RangeRowsResponse r, Throwable failure) -> {
               // A replica that did not answer stays out of this chunk: nothing is written to it.
               rowsByReplica.put(replica, failure == null ? r.rows() : null);
+              if (failure != null) {
+                rowsFailed.add(replica);
+              }
               if (--outstanding[0] == 0) {
                 repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
               }
@@ -179,12 +187,27 @@ final class RepairSession {
   }
 
   private void finish() {
+    // Ranges every replica of which took part from start to end: their deletion markers written
+    // before this repair began are now on every replica, and may go once past the grace period.
+    List<Integer> complete = new ArrayList<>();
+    for (int range : ranges) {
+      boolean all = true;
+      for (int replica : fanout.ring.replicasOfRange(range)) {
+        all &= digests.containsKey(replica) && !rowsFailed.contains(replica);
+      }
+      if (all) {
+        complete.add(range);
+      }
+    }
+    long purged = fanout.local.recordRepairAndPurge(
+        complete, startMillis, fanout.clock.physicalMillis() - tombstoneGrace.toMillis());
     long millis = (fanout.clock.monotonicNanos() - startNanos) / 1_000_000;
     RepairReport report = new RepairReport(fanout.selfId, ranges.size(), rangesDiffering, differing.size(),
-        rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable));
-    log.info("n{}: repair done in {} ms: {} ranges, {} differing ({} leaves), {} rows streamed ({} bytes){}",
+        rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable), purged);
+    log.info("n{}: repair done in {} ms: {} ranges, {} differing ({} leaves), {} rows streamed ({} bytes),"
+            + " deletion markers purged from {} rows{}",
         fanout.selfId, millis, ranges.size(), rangesDiffering, differing.size(), rowsStreamed, bytesStreamed,
-        unreachable.isEmpty() ? "" : "; not repaired with unreachable " + Nodes.names(unreachable));
+        purged, unreachable.isEmpty() ? "" : "; not repaired with unreachable " + Nodes.names(unreachable));
     result.complete(report);
   }
 }

@@ -120,6 +120,24 @@ public final class Row {
     return new Row(deletion, missing);
   }
 
+  /**
+   * This row without the deletion markers older than {@code cutoff}: tombstone cells and the row
+   * deletion. Cells those markers shadowed were dropped when they merged, so nothing comes back
+   * here — but a replica that never got a marker would bring its older value back, so this is only
+   * safe once every replica is known to have them (anti-entropy repair since the cutoff).
+   */
+  public Row purgeTombstonesBefore(Timestamp cutoff) {
+    Timestamp deletion = deletedAt != null && deletedAt.isBefore(cutoff) ? null : deletedAt;
+    TreeMap<String, Cell> kept = new TreeMap<>();
+    cells.forEach(
+        (name, cell) -> {
+          if (!(cell.isTombstone() && cell.timestamp().isBefore(cutoff))) {
+            kept.put(name, cell);
+          }
+        });
+    return new Row(deletion, kept);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Row r && Objects.equals(deletedAt, r.deletedAt) && cells.equals(r.cells);

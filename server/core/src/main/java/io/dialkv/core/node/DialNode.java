@@ -263,7 +263,7 @@ public final class DialNode {
     if (stopped) {
       return;
     }
-    coordinator.repair(config.readTimeout().multipliedBy(15)).whenComplete((report, failure) -> {
+    coordinator.repair(config.readTimeout().multipliedBy(15), config.healing().tombstoneGrace()).whenComplete((report, failure) -> {
       if (failure != null) {
         log.warn("n{}: scheduled repair failed: {}", config.nodeId(), failure.toString());
       }
@@ -273,7 +273,7 @@ public final class DialNode {
 
   /** Anti-entropy repair of every range this node holds a replica of. */
   public CompletableFuture<RepairReport> repair() {
-    return onLoop(() -> coordinator.repair(config.readTimeout().multipliedBy(15)));
+    return onLoop(() -> coordinator.repair(config.readTimeout().multipliedBy(15), config.healing().tombstoneGrace()));
   }
 
   /** Hints this node holds for other replicas. */

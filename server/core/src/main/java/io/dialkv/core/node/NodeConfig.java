@@ -42,9 +42,17 @@ public record NodeConfig(
    * @param readRepairChance the share of reads at ONE followed by an asynchronous read repair
    * @param repairInterval how often the node runs anti-entropy repair of its ranges by itself
    *     ({@link Duration#ZERO}: only on demand)
+   * @param tombstoneGrace how long deletion markers are kept at least; after that they are purged
+   *     from ranges repaired since they were written. At least the hint window: a hint replayed
+   *     after its tombstone was purged would bring the deleted value back.
    */
   public record Healing(
-      Duration hintWindow, long maxHintsPerNode, double readRepairChance, Duration repairInterval) {
+      Duration hintWindow,
+      long maxHintsPerNode,
+      double readRepairChance,
+      Duration repairInterval,
+      Duration tombstoneGrace) {
+    public static final Duration DEFAULT_TOMBSTONE_GRACE = Duration.ofDays(10);
     public static final Duration DEFAULT_HINT_WINDOW = Duration.ofHours(3);
     public static final long DEFAULT_MAX_HINTS_PER_NODE = 1_000_000;
     public static final double DEFAULT_READ_REPAIR_CHANCE = 0.1;
@@ -60,16 +68,26 @@ public record NodeConfig(
       if (repairInterval == null || repairInterval.isNegative()) {
         throw new IllegalArgumentException("repair interval must be zero (off) or positive");
       }
+      requirePositive(tombstoneGrace, "tombstone grace");
+      if (tombstoneGrace.compareTo(hintWindow) < 0) {
+        throw new IllegalArgumentException(
+            "tombstone grace (" + tombstoneGrace + ") must be at least the hint window (" + hintWindow
+                + "): a hint replayed after its tombstone is purged would bring the deleted value back");
+      }
     }
 
     /** These settings without hints, read repair or scheduled repair: only on-demand repair heals. */
     public static Healing off() {
-      return new Healing(DEFAULT_HINT_WINDOW, 0, 0.0, Duration.ZERO);
+      return new Healing(DEFAULT_HINT_WINDOW, 0, 0.0, Duration.ZERO, DEFAULT_TOMBSTONE_GRACE);
     }
 
     public static Healing defaults() {
       return new Healing(
-          DEFAULT_HINT_WINDOW, DEFAULT_MAX_HINTS_PER_NODE, DEFAULT_READ_REPAIR_CHANCE, Duration.ZERO);
+          DEFAULT_HINT_WINDOW,
+          DEFAULT_MAX_HINTS_PER_NODE,
+          DEFAULT_READ_REPAIR_CHANCE,
+          Duration.ZERO,
+          DEFAULT_TOMBSTONE_GRACE);
     }
   }
 

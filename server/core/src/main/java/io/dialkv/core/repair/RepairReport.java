@@ -13,6 +13,8 @@ import java.util.List;
  * @param bytesStreamed approximate size of those deltas
  * @param millis how long it took
  * @param unreachable replicas that were down or did not answer (their copies were not repaired)
+ * @param tombstonesPurged rows of this node from which deletion markers past the grace period, in
+ *     ranges fully repaired since they were written, were purged
  */
 public record RepairReport(
     int nodeId,
@@ -22,4 +24,5 @@ public record RepairReport(
     long rowsStreamed,
     long bytesStreamed,
     long millis,
-    List<Integer> unreachable) {}
+    List<Integer> unreachable,
+    long tombstonesPurged) {}

@@ -6,6 +6,7 @@ import io.dialkv.core.repair.MerkleLeaves;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.HybridClock;
+import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.HeartbeatResponse;
@@ -105,6 +106,38 @@ public final class ReplicaHandler implements PeerHandler {
       }
     });
     return new RangeRowsResponse(selfId, rows);
+  }
+
+  /**
+   * Records that these ranges were repaired with every replica taking part in a repair that
+   * started at {@code repairStartMillis}, then purges deletion markers older than both that and
+   * {@code graceCutoffMillis} from every range with such a record: every replica had them when the
+   * repair ran, so no replica can bring the deleted values back. Returns how many rows changed.
+   */
+  public long recordRepairAndPurge(List<Integer> repaired, long repairStartMillis, long graceCutoffMillis) {
+    Map<Integer, Long> repairedAt = new TreeMap<>(storage.repairedRanges());
+    for (int range : repaired) {
+      repairedAt.put(range, repairStartMillis);
+    }
+    storage.putRepairedRanges(repairedAt);
+    Map<String, Row> changed = new TreeMap<>();
+    storage.scan((key, row) -> {
+      Long at = repairedAt.get(ring.rangeOf(key));
+      if (at != null) {
+        Row purged = row.purgeTombstonesBefore(new Timestamp(Math.min(at, graceCutoffMillis), 0, 0));
+        if (!purged.equals(row)) {
+          changed.put(key, purged);
+        }
+      }
+    });
+    changed.forEach((key, row) -> {
+      if (row.isEmpty()) {
+        storage.delete(key);
+      } else {
+        storage.put(key, row);
+      }
+    });
+    return changed.size();
   }
 
   /** Merges the mutation into the stored row; durable when this returns. Idempotent. */

@@ -16,6 +16,7 @@ import java.util.function.BiConsumer;
 public final class InMemoryStorage implements Storage {
   private final TreeMap<String, Row> rows = new TreeMap<>();
   private final TreeMap<String, PaxosState> paxos = new TreeMap<>();
+  private Map<Integer, Long> repairedRanges = Map.of();
   // Per target, hints in (created, sequence) order, as RocksDB's key order keeps them.
   private final TreeMap<Integer, TreeMap<List<Long>, Hint>> hints = new TreeMap<>();
   private boolean closed;
@@ -30,6 +31,24 @@ public final class InMemoryStorage implements Storage {
   public synchronized void put(String key, Row row) {
     checkOpen();
     rows.put(key, row);
+  }
+
+  @Override
+  public synchronized void delete(String key) {
+    checkOpen();
+    rows.remove(key);
+  }
+
+  @Override
+  public synchronized Map<Integer, Long> repairedRanges() {
+    checkOpen();
+    return repairedRanges;
+  }
+
+  @Override
+  public synchronized void putRepairedRanges(Map<Integer, Long> repairedAt) {
+    checkOpen();
+    repairedRanges = Map.copyOf(repairedAt);
   }
 
   @Override

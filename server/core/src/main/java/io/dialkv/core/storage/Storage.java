@@ -26,6 +26,9 @@ public interface Storage extends AutoCloseable {
    */
   void put(String key, Row row);
 
+  /** Removes the row (its deletion markers were purged and nothing is left). */
+  void delete(String key);
+
   /** The key's Paxos state, or empty if no Paxos round ever touched it. */
   Optional<PaxosState> getPaxos(String key);
 
@@ -48,6 +51,15 @@ public interface Storage extends AutoCloseable {
 
   /** Pending hints per target node: a full scan, for start-up. */
   Map<Integer, Long> countHints();
+
+  /**
+   * When each token range was last repaired with every replica taking part (wall-clock millis at
+   * the repair's start), by range number; empty if never.
+   */
+  Map<Integer, Long> repairedRanges();
+
+  /** Replaces what {@link #repairedRanges()} returns. Durable when this returns. */
+  void putRepairedRanges(Map<Integer, Long> repairedAt);
 
   /** Calls the visitor with every stored row, in key order (for anti-entropy repair). */
   void scan(BiConsumer<String, Row> visitor);

@@ -26,6 +26,24 @@ class RowTest {
   }
 
   @Test
+  void purgingDropsOnlyDeletionMarkersOlderThanTheCutoff() {
+    Row row = Row.of(
+        Map.of(
+            "old-tombstone", Cell.tombstone(ts(10, 1)),
+            "new-tombstone", Cell.tombstone(ts(30, 1)),
+            "old-value", Cell.live(b("kept"), ts(12, 1))),
+        ts(5, 1));
+
+    Row purged = row.purgeTombstonesBefore(ts(20, 0));
+
+    assertThat(purged.deletedAt()).isNull();
+    assertThat(purged.cells()).containsOnlyKeys("new-tombstone", "old-value");
+    assertThat(value(purged, "old-value")).isEqualTo("kept");
+    assertThat(Row.of(Map.of("t", Cell.tombstone(ts(1, 1)))).purgeTombstonesBefore(ts(2, 0)).isEmpty()).isTrue();
+    assertThat(row.purgeTombstonesBefore(ts(1, 0))).isEqualTo(row);
+  }
+
+  @Test
   void laterWriteOfTheSameFieldWins() {
     Row older = Mutation.update(Map.of("email", b("old@x")), List.of()).at(ts(1, 1));
     Row newer = Mutation.update(Map.of("email", b("new@x")), List.of()).at(ts(2, 2));

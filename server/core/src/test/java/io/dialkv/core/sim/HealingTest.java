@@ -36,7 +36,7 @@ class HealingTest {
 
   private static SimCluster start(long seed, double readRepairChance, long maxHints, Duration window) {
     return SimCluster.start(3, seed, c -> c.withHealing(
-        new NodeConfig.Healing(window, maxHints, readRepairChance, Duration.ZERO)));
+        new NodeConfig.Healing(window, maxHints, readRepairChance, Duration.ZERO, Duration.ofDays(10))));
   }
 
   private static void isolate(SimCluster cluster, int node) {

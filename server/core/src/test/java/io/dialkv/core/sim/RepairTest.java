@@ -86,7 +86,8 @@ class RepairTest {
   @Test
   void aScheduledRepairHealsWithoutBeingAsked() {
     SimCluster cluster = SimCluster.start(3, 23, c -> c.withHealing(
-        new NodeConfig.Healing(java.time.Duration.ofHours(3), 0, 0.0, java.time.Duration.ofSeconds(30))));
+        new NodeConfig.Healing(java.time.Duration.ofHours(3), 0, 0.0, java.time.Duration.ofSeconds(30),
+            java.time.Duration.ofDays(10))));
     cluster.network().isolate(3, cluster.nodeIds());
     cluster.awaitSeen(1, 3, false);
     cluster.await(cluster.node(1).put("k", b("v"), Consistency.QUORUM));
@@ -96,5 +97,63 @@ class RepairTest {
 
     cluster.runFor(java.time.Duration.ofSeconds(35));
     assertThat(onDisk(cluster, 3, "k")).isEqualTo("v");
+  }
+
+  private static SimCluster withGrace(long seed) {
+    return SimCluster.start(3, seed, c -> c.withHealing(new NodeConfig.Healing(
+        java.time.Duration.ofSeconds(10), 0, 0.0, java.time.Duration.ZERO, java.time.Duration.ofSeconds(20))));
+  }
+
+  private static boolean rowOnDisk(SimCluster cluster, int node, String key) {
+    return cluster.disk(node).get(key).isPresent();
+  }
+
+  @Test
+  void deletionMarkersArePurgedOnlyPastTheGraceAndOnlyFromRangesEveryReplicaRepaired() {
+    SimCluster cluster = withGrace(24);
+    cluster.await(cluster.node(1).put("gone", b("v"), Consistency.ALL));
+    cluster.await(cluster.node(1).delete("gone", Consistency.ALL));
+    cluster.network().isolate(3, cluster.nodeIds());
+    cluster.awaitSeen(1, 3, false);
+
+    RepairReport early = cluster.await(cluster.node(1).repair());
+    assertThat(early.tombstonesPurged()).as("within the grace, and n3 absent").isZero();
+    cluster.runFor(java.time.Duration.ofSeconds(25));
+    RepairReport partial = cluster.await(cluster.node(1).repair());
+    assertThat(partial.unreachable()).containsExactly(3);
+    assertThat(partial.tombstonesPurged()).as("past the grace, but no repair with n3 since the delete").isZero();
+    assertThat(rowOnDisk(cluster, 1, "gone")).isTrue();
+
+    cluster.network().heal();
+    cluster.awaitAllUp();
+    for (int node = 1; node <= 3; node++) {
+      assertThat(cluster.await(cluster.node(node).repair()).tombstonesPurged()).as("n%d", node).isEqualTo(1);
+      assertThat(rowOnDisk(cluster, node, "gone")).as("n%d", node).isFalse();
+    }
+    assertThat(cluster.await(cluster.node(2).get("gone", Consistency.ALL, false)).row().hasLiveCells()).isFalse();
+  }
+
+  @Test
+  void aReplicaThatMissedADeleteDoesNotBringTheValueBackWhenTheOthersPurge() {
+    SimCluster cluster = withGrace(25);
+    cluster.await(cluster.node(1).put("gone", b("v"), Consistency.ALL));
+    cluster.network().isolate(3, cluster.nodeIds());
+    cluster.awaitSeen(1, 3, false);
+    cluster.await(cluster.node(1).delete("gone", Consistency.QUORUM));
+    cluster.runFor(java.time.Duration.ofSeconds(25));
+    // Past the grace, but n3 still holds the value: nobody may purge yet.
+    for (int node = 1; node <= 2; node++) {
+      assertThat(cluster.await(cluster.node(node).repair()).tombstonesPurged()).isZero();
+    }
+    cluster.network().heal();
+    cluster.awaitAllUp();
+    for (int node = 1; node <= 3; node++) {
+      cluster.await(cluster.node(node).repair());
+    }
+    for (int node = 1; node <= 3; node++) {
+      assertThat(onDisk(cluster, node, "gone")).as("n%d", node).isNull();
+    }
+    cluster.await(cluster.node(3).repair());
+    assertThat(cluster.await(cluster.node(3).get("gone", Consistency.ALL, false)).row().hasLiveCells()).isFalse();
   }
 }

@@ -123,4 +123,18 @@ public abstract class StorageContract {
     });
     assertThat(seen).containsExactly("a", "b");
   }
+
+  @Test
+  void deletesRowsAndKeepsTheRepairHistoryAcrossARestart() {
+    Storage storage = storage();
+    storage.put("a", sampleRow());
+    storage.delete("a");
+    storage.delete("never-written");
+    assertThat(storage.repairedRanges()).isEmpty();
+    storage.putRepairedRanges(Map.of(3, 1_000L, 17, 2_000L));
+
+    Storage reopened = reopen(storage);
+    assertThat(reopened.get("a")).isEmpty();
+    assertThat(reopened.repairedRanges()).containsExactlyInAnyOrderEntriesOf(Map.of(3, 1_000L, 17, 2_000L));
+  }
 }
