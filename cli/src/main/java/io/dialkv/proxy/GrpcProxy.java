@@ -284,10 +284,14 @@ public final class GrpcProxy implements AutoCloseable {
           return false;
         }
         String kind = trailers.get(ERROR_KIND);
+        Status.Code code = status.getCode();
         boolean connectionFailure =
-            status.getCode() == Status.Code.UNAVAILABLE && (kind == null || kind.equals("shutting-down"));
+            (code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN)
+                && (kind == null || kind.equals("shutting-down"));
         boolean neverProcessed = !attemptRoute.sent() || "shutting-down".equals(kind);
-        return connectionFailure && (RoutingKeys.isRead(method) || neverProcessed)
+        boolean localFailure = !attemptRoute.sent()
+            && code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED;
+        return (connectionFailure || localFailure) && (RoutingKeys.isRead(method) || neverProcessed)
             && (deadline == null || !deadline.isExpired());
       }
     }

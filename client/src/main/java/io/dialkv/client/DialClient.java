@@ -337,7 +337,13 @@ public final class DialClient implements AutoCloseable {
             Status status = Status.fromThrowable(t);
             Route.NodeRef node = route.chosen();
             String via = node == null ? "the balancer" : node.toString();
-            if (!connectionProblem(t, status)) {
+            // A request whose headers never reached the node's connection failed in this process
+            // (a connection that died just before it was used): whatever the status says, the node
+            // never saw it. Only the client's own deadline or cancellation end it there.
+            boolean notSent = node != null && !route.sent()
+                && status.getCode() != Status.Code.DEADLINE_EXCEEDED
+                && status.getCode() != Status.Code.CANCELLED;
+            if (!connectionProblem(t, status) && !notSent) {
               result.completeExceptionally(translate(t, via));
               return;
             }
@@ -377,11 +383,13 @@ public final class DialClient implements AutoCloseable {
   }
 
   /**
-   * UNAVAILABLE without dialkv's error trailer is a connection-level failure (none reachable, or
-   * broken during the call), as is a node that answered that it is shutting down.
+   * UNAVAILABLE or UNKNOWN without dialkv's error trailer is a connection-level failure (none
+   * reachable, or broken during the call — gRPC reports a connection closed under a call as
+   * UNKNOWN "channel closed"), as is a node that answered that it is shutting down. A node never
+   * answers UNKNOWN itself: every error it sends carries the trailer.
    */
   private static boolean connectionProblem(Throwable t, Status status) {
-    if (status.getCode() != Status.Code.UNAVAILABLE) {
+    if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.UNKNOWN) {
       return false;
     }
     Metadata trailers = Status.trailersFromThrowable(t);

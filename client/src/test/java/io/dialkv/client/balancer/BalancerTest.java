@@ -276,6 +276,25 @@ class BalancerTest {
   }
 
   @Test
+  void anUnknownStatusWithoutDialkvsTrailerIsAConnectionFailure() throws Exception {
+    // gRPC reports a connection closed under a call as UNKNOWN "channel closed".
+    DialClient client = client("round-robin");
+    cluster.node(2).brokenWith(io.grpc.Status.UNKNOWN.withDescription("channel closed"));
+    // Writes first, before the node's failures eject it: the one that reaches n2 may have been
+    // applied, so it is indeterminate, not failed and not repeated.
+    List<DialException.Kind> writes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      try {
+        client.put("w" + i, new byte[] {1}, Consistency.QUORUM);
+      } catch (DialException e) {
+        writes.add(e.kind());
+      }
+    }
+    assertThat(writes).containsExactly(DialException.Kind.INDETERMINATE);
+    assertThat(run(100, 4, i -> client.getAsync("k" + i, Consistency.ONE, false))).as("reads retried").isEmpty();
+  }
+
+  @Test
   void aKilledNodeCostsReadsNothingAndIsUsedAgainAfterItRestarts() throws Exception {
     DialClient client = client("round-robin");
     cluster.node(5).kill();

@@ -101,7 +101,7 @@ final class FakeCluster implements AutoCloseable {
     final AtomicLong served = new AtomicLong();
     final Queue keys = new Queue();
     private volatile long delayMillis;
-    private volatile boolean broken;
+    private volatile Status broken;
     private volatile boolean listed = true;
     private volatile int port;
     private volatile Server server;
@@ -161,8 +161,14 @@ final class FakeCluster implements AutoCloseable {
       delayMillis = millis;
     }
 
+    /** Answers every request UNAVAILABLE without dialkv's trailer, as a failing connection would. */
     void broken(boolean broken) {
-      this.broken = broken;
+      this.broken = broken ? Status.UNAVAILABLE.withDescription("fake node " + id + " is broken") : null;
+    }
+
+    /** Answers every request with this status and no dialkv trailer (null: answers normally). */
+    void brokenWith(Status status) {
+      this.broken = status;
     }
 
     void serving(boolean serving) {
@@ -173,8 +179,9 @@ final class FakeCluster implements AutoCloseable {
       served.incrementAndGet();
       keys.add(key);
       Runnable send = () -> {
-        if (broken) {
-          observer.onError(Status.UNAVAILABLE.withDescription("fake node " + id + " is broken").asRuntimeException());
+        Status failure = broken;
+        if (failure != null) {
+          observer.onError(failure.asRuntimeException());
           return;
         }
         observer.onNext(reply);
