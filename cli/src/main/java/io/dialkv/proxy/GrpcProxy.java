@@ -1,6 +1,7 @@
 package io.dialkv.proxy;
 
 import io.dialkv.client.balancer.BalancedChannel;
+import io.dialkv.client.balancer.CallFailure;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.balancer.Route;
 import io.grpc.CallOptions;
@@ -43,8 +44,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class GrpcProxy implements AutoCloseable {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES = new BytesMarshaller();
-  private static final Metadata.Key<String> ERROR_KIND =
-      Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
   private static final int MAX_ATTEMPTS = 3;
 
   private final BalancedChannel backends;
@@ -283,15 +282,11 @@ public final class GrpcProxy implements AutoCloseable {
         if (responseStarted || messages > 1 || attempts >= MAX_ATTEMPTS || attemptRoute.chosen() == null) {
           return false;
         }
-        String kind = trailers.get(ERROR_KIND);
-        Status.Code code = status.getCode();
-        boolean connectionFailure =
-            (code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN)
-                && (kind == null || kind.equals("shutting-down"));
-        boolean neverProcessed = !attemptRoute.sent() || "shutting-down".equals(kind);
-        boolean localFailure = !attemptRoute.sent()
-            && code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.CANCELLED;
-        return (connectionFailure || localFailure) && (RoutingKeys.isRead(method) || neverProcessed)
+        String kind = CallFailure.kind(trailers);
+        boolean neverProcessed = !attemptRoute.sent() || CallFailure.refusedByNode(kind);
+        return (CallFailure.brokenConnection(status.getCode(), kind)
+                || CallFailure.failedBeforeSending(attemptRoute, status.getCode()))
+            && (RoutingKeys.isRead(method) || neverProcessed)
             && (deadline == null || !deadline.isExpired());
       }
     }

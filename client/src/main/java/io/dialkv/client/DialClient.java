@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.dialkv.client.balancer.BalancedChannel;
 import io.dialkv.client.balancer.BalancerConfig;
 import io.dialkv.client.balancer.BalancerPolicy;
+import io.dialkv.client.balancer.CallFailure;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.balancer.Route;
 import io.dialkv.core.data.ProfileSchema;
@@ -40,7 +41,6 @@ import io.dialkv.proto.v1.UpdateProfileResponse;
 import io.grpc.CallOptions;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
@@ -85,8 +85,6 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class DialClient implements AutoCloseable {
-  private static final Metadata.Key<String> ERROR_KIND =
-      Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
   // Attempts of one request, the first included; each retry avoids every node tried before.
   private static final int MAX_ATTEMPTS = 4;
 
@@ -274,7 +272,7 @@ public final class DialClient implements AutoCloseable {
       return ClientCalls.blockingUnaryCall(direct, method, CallOptions.DEFAULT.withDeadline(deadline), request);
     } catch (RuntimeException e) {
       Status status = Status.fromThrowable(e);
-      throw connectionProblem(e, status)
+      throw CallFailure.brokenConnection(status.getCode(), CallFailure.kind(e))
           ? new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
               "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")", e)
           : translate(e, endpoint);
@@ -337,13 +335,11 @@ public final class DialClient implements AutoCloseable {
             Status status = Status.fromThrowable(t);
             Route.NodeRef node = route.chosen();
             String via = node == null ? "the balancer" : node.toString();
-            // A request whose headers never reached the node's connection failed in this process
-            // (a connection that died just before it was used): whatever the status says, the node
-            // never saw it. Only the client's own deadline or cancellation end it there.
-            boolean notSent = node != null && !route.sent()
-                && status.getCode() != Status.Code.DEADLINE_EXCEEDED
-                && status.getCode() != Status.Code.CANCELLED;
-            if (!connectionProblem(t, status) && !notSent) {
+            String kind = CallFailure.kind(t);
+            // A connection that died just before it was used fails the request in this process,
+            // whatever the status says: the node never saw it.
+            boolean notSent = CallFailure.failedBeforeSending(route, status.getCode());
+            if (!CallFailure.brokenConnection(status.getCode(), kind) && !notSent) {
               result.completeExceptionally(translate(t, via));
               return;
             }
@@ -354,7 +350,7 @@ public final class DialClient implements AutoCloseable {
                   String.join("; ", failures), t));
               return;
             }
-            boolean neverSent = !route.sent() || refusedByNode(t);
+            boolean neverSent = !route.sent() || CallFailure.refusedByNode(kind);
             if (!neverSent && !idempotent) {
               result.completeExceptionally(new DialException(DialException.Kind.INDETERMINATE, status.getCode(),
                   "the connection to " + via + " broke during the call (" + describe(status)
@@ -376,34 +372,12 @@ public final class DialClient implements AutoCloseable {
         MoreExecutors.directExecutor());
   }
 
-  /** The node answered that it is shutting down: it did not process the request. */
-  private static boolean refusedByNode(Throwable t) {
-    Metadata trailers = Status.trailersFromThrowable(t);
-    return trailers != null && "shutting-down".equals(trailers.get(ERROR_KIND));
-  }
-
-  /**
-   * UNAVAILABLE or UNKNOWN without dialkv's error trailer is a connection-level failure (none
-   * reachable, or broken during the call — gRPC reports a connection closed under a call as
-   * UNKNOWN "channel closed"), as is a node that answered that it is shutting down. A node never
-   * answers UNKNOWN itself: every error it sends carries the trailer.
-   */
-  private static boolean connectionProblem(Throwable t, Status status) {
-    if (status.getCode() != Status.Code.UNAVAILABLE && status.getCode() != Status.Code.UNKNOWN) {
-      return false;
-    }
-    Metadata trailers = Status.trailersFromThrowable(t);
-    String kind = trailers == null ? null : trailers.get(ERROR_KIND);
-    return kind == null || kind.equals("shutting-down");
-  }
-
   private static DialException translate(Throwable t, String via) {
     if (t instanceof DialException d) {
       return d;
     }
     Status status = Status.fromThrowable(t);
-    Metadata trailers = Status.trailersFromThrowable(t);
-    String kind = trailers == null ? null : trailers.get(ERROR_KIND);
+    String kind = CallFailure.kind(t);
     DialException.Kind k;
     if (kind == null) {
       k = status.getCode() == Status.Code.DEADLINE_EXCEEDED

@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Backend {
   private static final Logger log = LoggerFactory.getLogger(Backend.class);
-  private static final Metadata.Key<String> ERROR_KIND =
-      Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
   private static final long MIN_RECONNECT_MILLIS = 250;
   private static final long MAX_RECONNECT_MILLIS = 5_000;
   private static final long HEALTH_RETRY_MILLIS = 1_000;
@@ -363,7 +361,7 @@ final class Backend {
 
     @Override
     public void inboundTrailers(Metadata trailers) {
-      errorKind = trailers.get(ERROR_KIND);
+      errorKind = CallFailure.kind(trailers);
     }
 
     @Override
@@ -384,12 +382,10 @@ final class Backend {
 
     private boolean nodeFault(Status status) {
       String kind = errorKind;
-      return switch (status.getCode()) {
-        case UNAVAILABLE -> kind == null || kind.equals("shutting-down");
-        case DEADLINE_EXCEEDED -> kind == null;
-        case INTERNAL, UNKNOWN -> true;
-        default -> false;
-      };
+      Status.Code code = status.getCode();
+      return CallFailure.brokenConnection(code, kind)
+          || code == Status.Code.DEADLINE_EXCEEDED && kind == null
+          || code == Status.Code.INTERNAL;
     }
   }
 }

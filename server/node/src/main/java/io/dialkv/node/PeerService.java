@@ -3,6 +3,8 @@ package io.dialkv.node;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.HeartbeatRequest;
+import io.dialkv.core.transport.PeerRequest;
+import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.RangeDigestRequest;
@@ -14,6 +16,7 @@ import io.dialkv.proto.v1.peer.PeerGrpc;
 import io.dialkv.proto.v1.peer.ReplicaReadResponse;
 import io.dialkv.proto.v1.peer.ReplicaWriteResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 
 /** The gRPC face of a node's replica role: translates peer requests to core calls and back. */
 final class PeerService extends PeerGrpc.PeerImplBase {
@@ -25,22 +28,25 @@ final class PeerService extends PeerGrpc.PeerImplBase {
     this.links = links;
   }
 
-  /** Requests from a peer behind a cut link are dropped unanswered; the peer times out. */
-  private boolean cut(int from) {
-    return links.blocks(from);
+  /**
+   * Hands a peer's request to the node and relays its answer. Requests from a peer behind a cut
+   * link are dropped unanswered: the peer times out, as across a real partition.
+   */
+  private <R extends PeerResponse, P> void serve(
+      PeerRequest<R> request, Function<R, P> convert, StreamObserver<P> response) {
+    if (links.blocks(request.from())) {
+      return;
+    }
+    Replies.relay(node.handlePeer(request), convert, response);
   }
 
   @Override
   public void write(
       io.dialkv.proto.v1.peer.ReplicaWriteRequest request,
       StreamObserver<ReplicaWriteResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(
-            new ReplicaWriteRequest(
-                request.getFromNodeId(), request.getKey(), ProtoCodec.fromProto(request.getMutation()))),
+    serve(
+        new ReplicaWriteRequest(
+            request.getFromNodeId(), request.getKey(), ProtoCodec.fromProto(request.getMutation())),
         r -> ReplicaWriteResponse.newBuilder().setNodeId(r.nodeId()).build(),
         response);
   }
@@ -49,11 +55,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void read(
       io.dialkv.proto.v1.peer.ReplicaReadRequest request,
       StreamObserver<ReplicaReadResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new ReplicaReadRequest(request.getFromNodeId(), request.getKey())),
+    serve(
+        new ReplicaReadRequest(request.getFromNodeId(), request.getKey()),
         r -> ReplicaReadResponse.newBuilder()
             .setNodeId(r.nodeId())
             .setRow(ProtoCodec.toProto(r.row()))
@@ -65,12 +68,9 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void prepare(
       io.dialkv.proto.v1.peer.PrepareRequest request,
       StreamObserver<io.dialkv.proto.v1.peer.PrepareResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new PrepareRequest(
-            request.getFromNodeId(), request.getKey(), ProtoCodec.fromProto(request.getBallot()))),
+    serve(
+        new PrepareRequest(
+            request.getFromNodeId(), request.getKey(), ProtoCodec.fromProto(request.getBallot())),
         r -> {
           var b = io.dialkv.proto.v1.peer.PrepareResponse.newBuilder()
               .setNodeId(r.nodeId())
@@ -91,12 +91,9 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void propose(
       io.dialkv.proto.v1.peer.ProposeRequest request,
       StreamObserver<io.dialkv.proto.v1.peer.ProposeResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new ProposeRequest(request.getFromNodeId(), request.getKey(),
-            ProtoCodec.fromProto(request.getProposal(), true))),
+    serve(
+        new ProposeRequest(request.getFromNodeId(), request.getKey(),
+            ProtoCodec.fromProto(request.getProposal(), true)),
         r -> io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
             .setNodeId(r.nodeId())
             .setAccepted(r.accepted())
@@ -109,12 +106,9 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void commit(
       io.dialkv.proto.v1.peer.CommitRequest request,
       StreamObserver<io.dialkv.proto.v1.peer.CommitResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new CommitRequest(request.getFromNodeId(), request.getKey(),
-            ProtoCodec.fromProto(request.getProposal(), true))),
+    serve(
+        new CommitRequest(request.getFromNodeId(), request.getKey(),
+            ProtoCodec.fromProto(request.getProposal(), true)),
         r -> io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()).build(),
         response);
   }
@@ -123,11 +117,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void rangeDigest(
       io.dialkv.proto.v1.peer.RangeDigestRequest request,
       StreamObserver<io.dialkv.proto.v1.peer.RangeDigestResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new RangeDigestRequest(request.getFromNodeId(), request.getRangesList())),
+    serve(
+        new RangeDigestRequest(request.getFromNodeId(), request.getRangesList()),
         r -> {
           io.dialkv.proto.v1.peer.RangeDigestResponse.Builder b =
               io.dialkv.proto.v1.peer.RangeDigestResponse.newBuilder().setNodeId(r.nodeId());
@@ -148,11 +139,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void rangeRows(
       io.dialkv.proto.v1.peer.RangeRowsRequest request,
       StreamObserver<io.dialkv.proto.v1.peer.RangeRowsResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(new RangeRowsRequest(request.getFromNodeId(), request.getLeavesList())),
+    serve(
+        new RangeRowsRequest(request.getFromNodeId(), request.getLeavesList()),
         r -> {
           io.dialkv.proto.v1.peer.RangeRowsResponse.Builder b =
               io.dialkv.proto.v1.peer.RangeRowsResponse.newBuilder().setNodeId(r.nodeId());
@@ -167,12 +155,8 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   public void heartbeat(
       io.dialkv.proto.v1.peer.HeartbeatRequest request,
       StreamObserver<HeartbeatResponse> response) {
-    if (cut(request.getFromNodeId())) {
-      return;
-    }
-    Replies.relay(
-        node.handlePeer(
-            new HeartbeatRequest(request.getFromNodeId(), ProtoCodec.fromProto(request.getClock()))),
+    serve(
+            new HeartbeatRequest(request.getFromNodeId(), ProtoCodec.fromProto(request.getClock())),
         r -> HeartbeatResponse.newBuilder()
             .setNodeId(r.nodeId())
             .setClock(ProtoCodec.toProto(r.clock()))
