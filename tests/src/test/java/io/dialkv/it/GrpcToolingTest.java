@@ -4,6 +4,7 @@ import io.dialkv.harness.ProcessCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.SetLinkRulesRequest;
@@ -63,11 +64,18 @@ class GrpcToolingTest {
 
   @Test
   void healthServiceReportsServing() {
-    HealthCheckResponse r =
-        HealthGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(5, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance());
-    assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    // A started node reports NOT_SERVING until its first health check has run; a lone node then
+    // reports SERVING (it needs no peer).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        HealthGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(5, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.getDefaultInstance())
+                            .getStatus())
+                    .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
   }
 
   @Test

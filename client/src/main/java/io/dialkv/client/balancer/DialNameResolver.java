@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.proto.v1.ClusterGrpc;
 import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.grpc.Attributes;
@@ -169,8 +170,11 @@ final class DialNameResolver extends NameResolver {
       Attributes attrs = Attributes.newBuilder().set(NODE_ID, node.getNodeId()).build();
       groups.add(new EquivalentAddressGroup(socketAddress(node.getAddress()), attrs));
       addresses.add(node.getAddress());
-      tokens.put(node.getNodeId(), node.getTokensList());
-      signature.add(List.of(node.getNodeId(), node.getAddress(), node.getTokensList()));
+      // A joining node gets writes but owns no key until it is normal: it is not in the ring yet.
+      if (node.getState() != NodeState.NODE_STATE_JOINING) {
+        tokens.put(node.getNodeId(), node.getTokensList());
+      }
+      signature.add(List.of(node.getNodeId(), node.getAddress(), node.getTokensList(), node.getState()));
     }
     addresses.addAll(seeds);
     askable = List.copyOf(addresses);

@@ -1,17 +1,24 @@
 package io.dialkv.node;
 
+import io.dialkv.core.membership.MemberStatus;
+import io.dialkv.core.membership.MembershipChange;
 import io.dialkv.core.node.ClusterView;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.DecommissionRequest;
 import io.dialkv.proto.v1.HintsRequest;
 import io.dialkv.proto.v1.HintsResponse;
 import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.MembershipChangeResponse;
 import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.PendingHints;
+import io.dialkv.proto.v1.RemoveNodeRequest;
 import io.dialkv.proto.v1.RepairRequest;
 import io.dialkv.proto.v1.RepairResponse;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /** The cluster's topology as this node sees it, over gRPC. */
@@ -63,11 +70,50 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         observer);
   }
 
+  @Override
+  public void decommission(DecommissionRequest request, StreamObserver<MembershipChangeResponse> observer) {
+    int self = node.config().nodeId();
+    if (request.getNodeId() != self) {
+      observer.onError(Status.FAILED_PRECONDITION
+          .withDescription("this is n" + self + "; send the decommission of n" + request.getNodeId()
+              + " to n" + request.getNodeId() + " itself (it streams its own ranges)")
+          .asRuntimeException());
+      return;
+    }
+    Replies.relay(node.decommission(), ClusterService::toProto, observer);
+  }
+
+  @Override
+  public void removeNode(RemoveNodeRequest request, StreamObserver<MembershipChangeResponse> observer) {
+    Replies.relay(node.removeNode(request.getNodeId()), ClusterService::toProto, observer);
+  }
+
+  private static MembershipChangeResponse toProto(MembershipChange c) {
+    return MembershipChangeResponse.newBuilder()
+        .setNodeId(c.nodeId())
+        .setState(toProto(c.became()))
+        .addAllSourceNodeIds(c.sources())
+        .setRowsStreamed(c.rowsStreamed())
+        .setBytesStreamed(c.bytesStreamed())
+        .setMillis(c.millis())
+        .build();
+  }
+
+  private static NodeState toProto(MemberStatus status) {
+    return switch (status) {
+      case JOINING -> NodeState.NODE_STATE_JOINING;
+      case NORMAL -> NodeState.NODE_STATE_NORMAL;
+      case LEAVING -> NodeState.NODE_STATE_LEAVING;
+      case LEFT -> NodeState.NODE_STATE_UNSPECIFIED;
+    };
+  }
+
   private static TopologyResponse toProto(ClusterView view) {
     TopologyResponse.Builder b =
         TopologyResponse.newBuilder()
             .setAnsweredByNodeId(view.answeredBy())
-            .setReplicationFactor(view.replicationFactor());
+            .setReplicationFactor(view.replicationFactor())
+            .setVirtualNodes(view.virtualNodes());
     for (ClusterView.Member m : view.nodes()) {
       b.addNodes(
           NodeInfo.newBuilder()
@@ -78,6 +124,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .setTokenCount(m.tokens().size())
               .setRingShare(m.primaryShare())
               .setReplicaShare(m.replicaShare())
+              .setState(toProto(m.status()))
+              .setRingShareAfter(m.primaryShareAfter())
+              .setReplicaShareAfter(m.replicaShareAfter())
               .addAllTokens(m.tokens()));
     }
     return b.build();

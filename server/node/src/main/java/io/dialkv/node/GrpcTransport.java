@@ -4,9 +4,11 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import io.dialkv.core.data.Row;
+import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.CommitRequest;
 import io.dialkv.core.transport.CommitResponse;
+import io.dialkv.core.transport.FetchRowsRequest;
+import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.HeartbeatResponse;
 import io.dialkv.core.transport.PeerFailureException;
@@ -34,7 +36,6 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,8 @@ import java.util.function.Function;
  * channel per peer, all on the node's own event loop, so replies arrive where the core runs.
  */
 public final class GrpcTransport implements Transport {
-  private final Map<Integer, String> addresses;
+  // Replaced as members join and leave; read on any thread.
+  private volatile Map<Integer, String> addresses;
   private final EventLoopScheduler loop;
   private final int maxMessageBytes;
   private final LinkRules links;
@@ -61,6 +63,21 @@ public final class GrpcTransport implements Transport {
     this.loop = loop;
     this.maxMessageBytes = maxMessageBytes;
     this.links = links;
+  }
+
+  @Override
+  public void learnAddresses(Map<Integer, String> next) {
+    Map<Integer, String> before = addresses;
+    addresses = Map.copyOf(next);
+    // A node that left, or came back at another address, must not keep its old channel.
+    before.forEach((id, address) -> {
+      if (!address.equals(next.get(id))) {
+        ManagedChannel old = channels.remove(id);
+        if (old != null) {
+          old.shutdown();
+        }
+      }
+    });
   }
 
   @Override
@@ -160,13 +177,26 @@ public final class GrpcTransport implements Transport {
               .setFromNodeId(rows.from())
               .addAllLeaves(rows.leaves())
               .build()),
-          r -> {
-            Map<String, Row> byKey = new TreeMap<>();
-            for (io.dialkv.proto.v1.peer.KeyedRow kr : r.getRowsList()) {
-              byKey.put(kr.getKey(), ProtoCodec.fromProto(kr.getRow()));
-            }
-            return new RangeRowsResponse(r.getNodeId(), byKey);
-          },
+          r -> new RangeRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList())),
+          reply);
+    } else if (request instanceof FetchRowsRequest fetch) {
+      io.dialkv.proto.v1.peer.FetchRowsRequest.Builder b =
+          io.dialkv.proto.v1.peer.FetchRowsRequest.newBuilder()
+              .setFromNodeId(fetch.from())
+              .setAfterKey(fetch.afterKey())
+              .setMaxBytes(fetch.maxBytes());
+      fetch.spans().forEach(span -> b.addSpans(
+          io.dialkv.proto.v1.peer.TokenSpan.newBuilder().setStart(span.start()).setEnd(span.end())));
+      relay(to, channel, stub.fetchRows(b.build()),
+          r -> new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore()),
+          reply);
+    } else if (request instanceof ApplyRowsRequest apply) {
+      relay(to, channel,
+          stub.applyRows(io.dialkv.proto.v1.peer.ApplyRowsRequest.newBuilder()
+              .setFromNodeId(apply.from())
+              .addAllRows(ProtoCodec.toProto(apply.rows()))
+              .build()),
+          r -> new ReplicaWriteResponse(r.getNodeId()),
           reply);
     } else if (request instanceof HeartbeatRequest heartbeat) {
       relay(
@@ -176,8 +206,11 @@ public final class GrpcTransport implements Transport {
               io.dialkv.proto.v1.peer.HeartbeatRequest.newBuilder()
                   .setFromNodeId(heartbeat.from())
                   .setClock(ProtoCodec.toProto(heartbeat.clock()))
+                  .setMembershipDigest(heartbeat.membershipDigest())
+                  .addAllMembers(ProtoCodec.toProto(heartbeat.members()))
                   .build()),
-          r -> new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock())),
+          r -> new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock()),
+              r.getMembershipDigest(), ProtoCodec.fromProto(r.getMembersList())),
           reply);
     }
     return reply;

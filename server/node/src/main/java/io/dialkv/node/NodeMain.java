@@ -5,6 +5,7 @@ import io.dialkv.core.node.NodeConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Option;
     version = "dialkv-node 0.1.0",
     sortOptions = false,
     description = {
-      "Runs one node of a dialkv cluster. Every node of a cluster must be given the same --peers,",
-      "--replication-factor and --virtual-nodes. Stops gracefully on SIGTERM.",
+      "Runs one node of a dialkv cluster. The nodes of a new cluster must be given the same --peers,",
+      "--replication-factor and --virtual-nodes; a node added later is given --join instead.",
+      "Stops gracefully on SIGTERM, and by itself once decommissioned.",
       "Options can also come from a properties file (--config) with keys named like the long",
       "options without dashes, e.g. node-id=1."
     })
@@ -50,9 +52,21 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--peers",
       split = ",",
-      required = true,
-      description = "Every member as id=host:port, comma-separated, e.g. 1=127.0.0.1:7101,2=127.0.0.1:7102.")
+      description =
+          "Every member of a new cluster as id=host:port, comma-separated, e.g. "
+              + "1=127.0.0.1:7101,2=127.0.0.1:7102. Give either this or --join.")
   Map<Integer, String> peers;
+
+  @Option(
+      names = "--join",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description =
+          "Join a running cluster through these of its nodes (comma-separated): learn the members "
+              + "from them, take this node's tokens, stream the ranges they give it, and serve only "
+              + "then. The replication factor and virtual nodes are the cluster's. A node restarted "
+              + "after joining just rejoins.")
+  List<String> join;
 
   @Option(names = "--data-dir", required = true, description = "Directory for this node's RocksDB data.")
   Path dataDir;
@@ -184,8 +198,18 @@ public final class NodeMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetSocketAddress listenAddress = parseAddress(listen);
-    Map<Integer, String> members = new TreeMap<>(peers);
     String self = advertise != null ? advertise : listen;
+    if ((peers == null) == (join == null)) {
+      throw new IllegalArgumentException(
+          "give either --peers (the members of a new cluster) or --join (nodes of a running cluster)");
+    }
+    if (join != null) {
+      ClusterJoin.Plan plan = ClusterJoin.plan(nodeId, self, join);
+      peers = plan.members();
+      replicationFactor = plan.replicationFactor();
+      virtualNodes = plan.virtualNodes();
+    }
+    Map<Integer, String> members = new TreeMap<>(peers);
     String listed = members.putIfAbsent(nodeId, self);
     if (listed != null && advertise != null && !listed.equals(advertise)) {
       throw new IllegalArgumentException(
@@ -210,7 +234,7 @@ public final class NodeMain implements Callable<Integer> {
                 Duration.ofSeconds(tombstoneGraceSeconds)));
     NodeServer server =
         NodeServer.start(
-            config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken));
+            config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken, join != null));
     Runtime.getRuntime()
         .addShutdownHook(new Thread(server::close, "dialkv-n" + nodeId + "-shutdown"));
     log.info("n{}: ready", nodeId);

@@ -68,10 +68,19 @@ public final class NodeServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
     // Clients' balancers follow this: NOT_SERVING until the node hears a peer (starting), while it
-    // hears none (cut off), and from the moment it starts draining.
+    // hears none (cut off), while it joins or leaves the cluster, and from the moment it starts
+    // draining.
     health.setStatus("", ServingStatus.NOT_SERVING);
     try {
+      if (options.join()) {
+        node.announceJoining(); // before anything runs on the loop
+      }
       server.start();
+      node.start();
+    } catch (RuntimeException e) {
+      server.shutdownNow();
+      closeQuietly();
+      throw e;
     } catch (IOException e) {
       closeQuietly();
       if (e.getCause() instanceof BindException || e instanceof BindException) {
@@ -79,8 +88,7 @@ public final class NodeServer implements AutoCloseable {
       }
       throw e;
     }
-    node.start();
-    this.healthTimer = loop.schedule(HEALTH_CHECK_INTERVAL, this::checkHealth);
+    checkHealth(); // at once: a lone node must not wait a check interval to report SERVING
     log.info(
         "n{}: serving on {} (data in {}, {} writes)",
         config.nodeId(),
@@ -92,9 +100,17 @@ public final class NodeServer implements AutoCloseable {
     }
   }
 
-  /** Reports SERVING while the node sees a peer, NOT_SERVING while it sees none. */
+  /**
+   * Reports SERVING while the node is a normal member that sees a peer; NOT_SERVING while it
+   * joins, leaves or sees no peer. Shuts the process down once the node has left the cluster.
+   */
   private void checkHealth() {
-    node.seesAPeer()
+    if (node.hasLeft() && !closed) {
+      log.info("n{}: has left the cluster; shutting down", config.nodeId());
+      new Thread(this::close, "dialkv-n" + config.nodeId() + "-left").start();
+      return;
+    }
+    node.readyToServe()
         .thenAccept(
             serving -> {
               if (closed) {
@@ -104,8 +120,8 @@ public final class NodeServer implements AutoCloseable {
                 if (servingReported != null || !serving) {
                   log.info(
                       serving
-                          ? "n{}: sees its peers again; reporting SERVING to clients"
-                          : "n{}: sees no peer alive; reporting NOT_SERVING to clients",
+                          ? "n{}: ready; reporting SERVING to clients"
+                          : "n{}: joining, leaving or seeing no peer alive; reporting NOT_SERVING to clients",
                       config.nodeId());
                 }
                 servingReported = serving;
@@ -121,10 +137,12 @@ public final class NodeServer implements AutoCloseable {
    * @param syncWrites fsync the write-ahead log on every write
    * @param testMode serve the admin (fault injection) API to anyone
    * @param adminToken serve the admin API to callers presenting this token (null: nobody)
+   * @param join join a running cluster (stream the ranges the node takes, then serve) instead of
+   *     starting as one of a fixed set of members
    */
-  public record Options(boolean syncWrites, boolean testMode, String adminToken) {
+  public record Options(boolean syncWrites, boolean testMode, String adminToken, boolean join) {
     public static Options defaults() {
-      return new Options(false, false, null);
+      return new Options(false, false, null, false);
     }
   }
 

@@ -1,7 +1,10 @@
 package io.dialkv.node;
 
 import io.dialkv.core.node.DialNode;
+import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
@@ -144,9 +147,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
         r -> {
           io.dialkv.proto.v1.peer.RangeRowsResponse.Builder b =
               io.dialkv.proto.v1.peer.RangeRowsResponse.newBuilder().setNodeId(r.nodeId());
-          r.rows().forEach((key, row) -> b.addRows(
-              io.dialkv.proto.v1.peer.KeyedRow.newBuilder().setKey(key).setRow(ProtoCodec.toProto(row))));
-          return b.build();
+          return b.addAllRows(ProtoCodec.toProto(r.rows())).build();
         },
         response);
   }
@@ -156,11 +157,39 @@ final class PeerService extends PeerGrpc.PeerImplBase {
       io.dialkv.proto.v1.peer.HeartbeatRequest request,
       StreamObserver<HeartbeatResponse> response) {
     serve(
-            new HeartbeatRequest(request.getFromNodeId(), ProtoCodec.fromProto(request.getClock())),
+        new HeartbeatRequest(request.getFromNodeId(), ProtoCodec.fromProto(request.getClock()),
+            request.getMembershipDigest(), ProtoCodec.fromProto(request.getMembersList())),
         r -> HeartbeatResponse.newBuilder()
             .setNodeId(r.nodeId())
             .setClock(ProtoCodec.toProto(r.clock()))
+            .setMembershipDigest(r.membershipDigest())
+            .addAllMembers(ProtoCodec.toProto(r.members()))
             .build(),
+        response);
+  }
+
+  @Override
+  public void fetchRows(
+      io.dialkv.proto.v1.peer.FetchRowsRequest request,
+      StreamObserver<io.dialkv.proto.v1.peer.FetchRowsResponse> response) {
+    serve(
+        new FetchRowsRequest(request.getFromNodeId(),
+            request.getSpansList().stream().map(s -> new TokenSpan(s.getStart(), s.getEnd())).toList(),
+            request.getAfterKey(), request.getMaxBytes()),
+        r -> io.dialkv.proto.v1.peer.FetchRowsResponse.newBuilder()
+            .setNodeId(r.nodeId())
+            .addAllRows(ProtoCodec.toProto(r.rows()))
+            .setMore(r.more())
+            .build(),
+        response);
+  }
+
+  @Override
+  public void applyRows(
+      io.dialkv.proto.v1.peer.ApplyRowsRequest request, StreamObserver<ReplicaWriteResponse> response) {
+    serve(
+        new ApplyRowsRequest(request.getFromNodeId(), ProtoCodec.rowsFromProto(request.getRowsList())),
+        r -> ReplicaWriteResponse.newBuilder().setNodeId(r.nodeId()).build(),
         response);
   }
 }

@@ -7,11 +7,18 @@ import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.membership.Member;
+import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.paxos.PaxosState;
 import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Timestamp;
+import io.dialkv.proto.v1.peer.KeyedRow;
+import io.dialkv.proto.v1.peer.MemberRecord;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Translates between core values and their protobuf form, on the wire and on disk. The one place
@@ -96,6 +103,42 @@ public final class ProtoCodec {
    * The level a request asked for: the server's default (QUORUM) when it named none, and a clear
    * error for a number this server does not know (a newer client, or a hand-made request).
    */
+  public static List<MemberRecord> toProto(List<Member> members) {
+    List<MemberRecord> records = new ArrayList<>(members.size());
+    for (Member m : members) {
+      records.add(MemberRecord.newBuilder()
+          .setNodeId(m.id())
+          .setAddress(m.address())
+          .setStatus(MemberRecord.Status.forNumber(m.status().ordinal()))
+          .setVersion(m.version())
+          .build());
+    }
+    return records;
+  }
+
+  public static List<Member> fromProto(List<MemberRecord> records) {
+    List<Member> members = new ArrayList<>(records.size());
+    for (MemberRecord r : records) {
+      members.add(new Member(r.getNodeId(), r.getAddress(), MemberStatus.values()[r.getStatusValue()], r.getVersion()));
+    }
+    return members;
+  }
+
+  /** Rows keyed, as streamed between nodes. */
+  public static List<KeyedRow> toProto(Map<String, Row> rows) {
+    List<KeyedRow> keyed = new ArrayList<>(rows.size());
+    rows.forEach((key, row) -> keyed.add(KeyedRow.newBuilder().setKey(key).setRow(toProto(row)).build()));
+    return keyed;
+  }
+
+  public static Map<String, Row> rowsFromProto(List<KeyedRow> keyed) {
+    Map<String, Row> rows = new TreeMap<>();
+    for (KeyedRow kr : keyed) {
+      rows.put(kr.getKey(), fromProto(kr.getRow()));
+    }
+    return rows;
+  }
+
   public static Consistency consistency(io.dialkv.proto.v1.Consistency level, int number) {
     return switch (level) {
       case ONE -> Consistency.ONE;

@@ -5,6 +5,7 @@ import io.dialkv.core.coordinator.IndeterminateWriteException;
 import io.dialkv.core.coordinator.ReadFailedException;
 import io.dialkv.core.coordinator.UnavailableException;
 import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.membership.MembershipChangeRefusedException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class Replies {
   /**
    * Trailer naming the failure: invalid-argument, unavailable, indeterminate, read-failed,
-   * contention, shutting-down.
+   * contention, shutting-down, refused.
    */
   static final Metadata.Key<String> ERROR_KIND =
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
@@ -68,6 +69,9 @@ final class Replies {
         : failure;
     if (t instanceof InvalidRequestException) {
       return status(Status.INVALID_ARGUMENT, "invalid-argument", t.getMessage());
+    }
+    if (t instanceof MembershipChangeRefusedException) {
+      return status(Status.FAILED_PRECONDITION, "refused", t.getMessage());
     }
     if (t instanceof UnavailableException) {
       return status(Status.UNAVAILABLE, "unavailable", t.getMessage());

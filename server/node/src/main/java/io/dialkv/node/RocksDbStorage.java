@@ -3,8 +3,10 @@ package io.dialkv.node;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.Hint;
+import io.dialkv.core.membership.Member;
 import io.dialkv.core.paxos.PaxosState;
 import io.dialkv.core.storage.Storage;
+import io.dialkv.proto.v1.peer.MemberList;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,6 +143,28 @@ public final class RocksDbStorage implements Storage {
       db.put(meta, writeOptions, REPAIRED_RANGES, b.array());
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of the repair history failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static final byte[] MEMBERS = "members".getBytes(StandardCharsets.UTF_8);
+
+  @Override
+  public List<Member> savedMembers() {
+    try {
+      byte[] bytes = db.get(meta, MEMBERS);
+      return bytes == null ? List.of() : ProtoCodec.fromProto(MemberList.parseFrom(bytes).getMembersList());
+    } catch (RocksDBException | InvalidProtocolBufferException e) {
+      throw new IllegalStateException("RocksDB read of the saved membership failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void saveMembers(List<Member> members) {
+    try {
+      db.put(meta, writeOptions, MEMBERS,
+          MemberList.newBuilder().addAllMembers(ProtoCodec.toProto(members)).build().toByteArray());
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB write of the membership failed: " + e.getMessage(), e);
     }
   }
 

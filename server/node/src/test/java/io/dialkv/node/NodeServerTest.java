@@ -80,7 +80,7 @@ class NodeServerTest {
 
   @Test
   void theAdminResponseDelayHoldsAnswersAndRefusesNonsense() throws Exception {
-    start(1, new NodeServer.Options(false, true, null));
+    start(1, new NodeServer.Options(false, true, null, false));
     AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
     assertThatThrownBy(() -> admin.setResponseDelay(SetResponseDelayRequest.newBuilder().setDelayMillis(-5).build()))
         .isInstanceOf(StatusRuntimeException.class)

@@ -4,9 +4,9 @@ import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.membership.FailureDetector;
+import io.dialkv.core.membership.Topology;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
-import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
@@ -15,6 +15,7 @@ import io.dialkv.core.transport.Transport;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Every node is a coordinator: it takes a client's request for any key and runs it against the
@@ -35,7 +36,7 @@ public final class Coordinator {
 
   public Coordinator(
       int selfId,
-      TokenRing ring,
+      Supplier<Topology> topology,
       FailureDetector detector,
       Transport transport,
       ReplicaHandler local,
@@ -46,7 +47,7 @@ public final class Coordinator {
       Duration writeTimeout,
       HintedHandoff hints,
       double readRepairChance) {
-    this.fanout = new Fanout(selfId, ring, detector, transport, local, hlc, clock, scheduler);
+    this.fanout = new Fanout(selfId, topology, detector, transport, local, hlc, clock, scheduler);
     this.hints = hints;
     this.readRepairChance = readRepairChance;
     this.readTimeout = readTimeout;
@@ -62,10 +63,15 @@ public final class Coordinator {
     return new RepairSession(fanout, timeout, tombstoneGrace).start();
   }
 
-  /** Stamps the mutation with a fresh timestamp and writes it to the key's replicas. */
+  /**
+   * Stamps the mutation with a fresh timestamp and writes it to the key's replicas. While the key
+   * has pending replicas, the write needs one more ack per pending replica, from any of them: with
+   * N current and P pending replicas and W + P acks out of N + P, at least W of the key's replicas
+   * in the future ring have it, whichever node ends up losing the key.
+   */
   public CompletableFuture<WriteResult> write(String rowKey, Mutation mutation, Consistency level) {
-    Fanout.Plan plan = fanout.plan(rowKey);
-    int required = level.required(fanout.ring.replicationFactor());
+    Fanout.Plan plan = fanout.writePlan(rowKey);
+    int required = level.required(fanout.ring().replicationFactor()) + plan.pending();
     if (plan.alive().size() < required) {
       return CompletableFuture.failedFuture(
           new UnavailableException(
@@ -83,7 +89,7 @@ public final class Coordinator {
    */
   public CompletableFuture<PaxosResult> linearizable(String rowKey, PaxosOperation.Action action) {
     Fanout.Plan plan = fanout.plan(rowKey);
-    int required = Consistency.LINEARIZABLE.required(fanout.ring.replicationFactor());
+    int required = Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
     if (plan.alive().size() < required) {
       return CompletableFuture.failedFuture(
           new UnavailableException(
@@ -99,7 +105,7 @@ public final class Coordinator {
    */
   public CompletableFuture<ReadResult> read(String rowKey, Consistency level, boolean trace) {
     Fanout.Plan plan = fanout.plan(rowKey);
-    int required = level.required(fanout.ring.replicationFactor());
+    int required = level.required(fanout.ring().replicationFactor());
     if (plan.alive().size() < required) {
       return CompletableFuture.failedFuture(
           new UnavailableException(

@@ -1,6 +1,7 @@
 package io.dialkv.core.coordinator;
 
 import io.dialkv.core.membership.FailureDetector;
+import io.dialkv.core.membership.Topology;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.time.Clock;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * What read and write operations share: finding a key's replicas and which of them are alive, and
@@ -23,7 +25,7 @@ import java.util.concurrent.CompletionException;
  */
 final class Fanout {
   final int selfId;
-  final TokenRing ring;
+  private final Supplier<Topology> topology;
   final FailureDetector detector;
   final Transport transport;
   final ReplicaHandler local;
@@ -33,7 +35,7 @@ final class Fanout {
 
   Fanout(
       int selfId,
-      TokenRing ring,
+      Supplier<Topology> topology,
       FailureDetector detector,
       Transport transport,
       ReplicaHandler local,
@@ -41,7 +43,7 @@ final class Fanout {
       Clock clock,
       Scheduler scheduler) {
     this.selfId = selfId;
-    this.ring = ring;
+    this.topology = topology;
     this.detector = detector;
     this.transport = transport;
     this.local = local;
@@ -50,11 +52,44 @@ final class Fanout {
     this.scheduler = scheduler;
   }
 
-  /** The key's replicas, and which of them the failure detector believes alive. */
-  record Plan(List<Integer> replicas, List<Integer> alive, List<Integer> down) {}
+  /** The ring that serves requests now (it changes as members join and leave). */
+  TokenRing ring() {
+    return topology.get().ring();
+  }
 
+  /**
+   * The key's replicas, and which of them the failure detector believes alive.
+   *
+   * @param pending how many of {@code replicas} are pending (see {@link #writePlan})
+   */
+  record Plan(List<Integer> replicas, List<Integer> alive, List<Integer> down, int pending) {}
+
+  /** The replicas a read asks: the key's replicas in the current ring. */
   Plan plan(String key) {
-    List<Integer> replicas = ring.replicasFor(key);
+    return classify(ring().replicasFor(key), 0);
+  }
+
+  /**
+   * The replicas a write goes to: the key's replicas in the current ring, then its pending
+   * replicas while a member joins or leaves (they will own the key and must not miss its writes).
+   */
+  Plan writePlan(String key) {
+    Topology now = topology.get();
+    List<Integer> pending = now.pendingReplicas(key);
+    if (pending.isEmpty()) {
+      return classify(now.ring().replicasFor(key), 0);
+    }
+    List<Integer> replicas = new ArrayList<>(now.ring().replicasFor(key));
+    replicas.addAll(pending);
+    return classify(replicas, pending.size());
+  }
+
+  /** Nodes that will be replicas of the key once the member joining or leaving is done. */
+  List<Integer> pendingReplicas(String key) {
+    return topology.get().pendingReplicas(key);
+  }
+
+  private Plan classify(List<Integer> replicas, int pending) {
     List<Integer> alive = new ArrayList<>();
     List<Integer> down = new ArrayList<>();
     long now = clock.monotonicNanos();
@@ -65,7 +100,7 @@ final class Fanout {
         down.add(replica);
       }
     }
-    return new Plan(replicas, alive, down);
+    return new Plan(replicas, alive, down, pending);
   }
 
   <R extends PeerResponse> CompletableFuture<R> send(int node, PeerRequest<R> request, Duration timeout) {

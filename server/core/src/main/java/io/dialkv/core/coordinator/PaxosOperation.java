@@ -234,11 +234,23 @@ public final class PaxosOperation {
       return r.accepted();
     }, accepts -> {
       List<Integer> acceptedBy = accepts.stream().map(ProposeResponse::nodeId).toList();
+      commitToPendingReplicas(proposal);
       round(new CommitRequest(fanout.selfId, key, proposal), r -> true,
           commits -> onCommitted.accept(acceptedBy),
           failures -> fail(true, "the value was chosen but its commit reached fewer than " + majority + " replicas"));
     }, responses -> retryAbove(responses.stream()
         .filter(r -> !r.accepted()).map(ProposeResponse::promisedBallot).toList()));
+  }
+
+  /**
+   * A chosen value also goes to the key's pending replicas (a member joining or leaving), which
+   * take no part in the round: they must hold it once they own the key. Not counted; a pending
+   * replica that misses it gets it from streaming or anti-entropy repair.
+   */
+  private void commitToPendingReplicas(Proposal proposal) {
+    for (int node : fanout.pendingReplicas(key)) {
+      fanout.send(node, new CommitRequest(fanout.selfId, key, proposal), timeout);
+    }
   }
 
   /** Sends to every live replica; calls {@code onMajority} once a majority answered {@code ok}. */

@@ -1,9 +1,9 @@
 package io.dialkv.core.coordinator;
 
-import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.repair.MerkleLeaves;
 import io.dialkv.core.repair.RepairReport;
+import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.transport.RangeDigestRequest;
 import io.dialkv.core.transport.RangeDigestResponse;
 import io.dialkv.core.transport.RangeRowsRequest;
@@ -37,6 +37,7 @@ final class RepairSession {
   private final long startMillis;
   private final java.util.Set<Integer> rowsFailed = new java.util.TreeSet<>();
   private final List<Integer> ranges;
+  private final TokenRing ring;
   private final Map<Integer, List<Integer>> rangesByReplica = new TreeMap<>();
   private final List<Integer> unreachable = new ArrayList<>();
   private final Map<Integer, Map<Integer, long[]>> digests = new TreeMap<>();
@@ -52,10 +53,12 @@ final class RepairSession {
     this.tombstoneGrace = tombstoneGrace;
     this.startNanos = fanout.clock.monotonicNanos();
     this.startMillis = fanout.clock.physicalMillis();
-    this.ranges = fanout.ring.rangesOf(fanout.selfId);
+    // The ring this session repairs by, even if a member joins or leaves meanwhile.
+    this.ring = fanout.ring();
+    this.ranges = ring.rangesOf(fanout.selfId);
     long now = fanout.clock.monotonicNanos();
     for (int range : ranges) {
-      for (int replica : fanout.ring.replicasOfRange(range)) {
+      for (int replica : ring.replicasOfRange(range)) {
         if (replica == fanout.selfId || fanout.detector.isAlive(replica, now)) {
           rangesByReplica.computeIfAbsent(replica, r -> new ArrayList<>()).add(range);
         } else if (!unreachable.contains(replica)) {
@@ -89,7 +92,7 @@ final class RepairSession {
     List<Long> leaves = new ArrayList<>();
     for (int range : ranges) {
       List<long[]> held = new ArrayList<>();
-      for (int replica : fanout.ring.replicasOfRange(range)) {
+      for (int replica : ring.replicasOfRange(range)) {
         Map<Integer, long[]> d = digests.get(replica);
         if (d != null && d.containsKey(range)) {
           held.add(d.get(range));
@@ -126,7 +129,7 @@ final class RepairSession {
     Map<Integer, List<Long>> leavesByReplica = new TreeMap<>();
     for (int replica : digests.keySet()) {
       List<Long> its = chunk.stream()
-          .filter(rl -> fanout.ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
+          .filter(rl -> ring.replicasOfRange((int) (rl / MerkleLeaves.LEAVES)).contains(replica))
           .toList();
       if (!its.isEmpty()) {
         leavesByReplica.put(replica, its);
@@ -156,7 +159,7 @@ final class RepairSession {
     });
     List<CompletableFuture<?>> writes = new ArrayList<>();
     merged.forEach((key, row) -> {
-      for (int replica : fanout.ring.replicasFor(key)) {
+      for (int replica : ring.replicasFor(key)) {
         Map<String, Row> held = rowsByReplica.get(replica);
         if (held == null) {
           continue; // down, or did not answer: not ours to judge what it holds
@@ -164,7 +167,7 @@ final class RepairSession {
         Row missing = row.missingFrom(held.getOrDefault(key, Row.EMPTY));
         if (!missing.isEmpty()) {
           rowsStreamed++;
-          bytesStreamed += approximateBytes(key, missing);
+          bytesStreamed += missing.approximateBytes(key);
           writes.add(fanout.send(replica, new ReplicaWriteRequest(fanout.selfId, key, missing), timeout));
         }
       }
@@ -178,28 +181,22 @@ final class RepairSession {
     });
   }
 
-  private static long approximateBytes(String key, Row row) {
-    long bytes = key.length() + 16;
-    for (Map.Entry<String, Cell> e : row.cells().entrySet()) {
-      bytes += e.getKey().length() + 16 + (e.getValue().isTombstone() ? 0 : e.getValue().valueUnsafe().length);
-    }
-    return bytes;
-  }
-
   private void finish() {
     // Ranges every replica of which took part from start to end: their deletion markers written
     // before this repair began are now on every replica, and may go once past the grace period.
     List<Integer> complete = new ArrayList<>();
     for (int range : ranges) {
       boolean all = true;
-      for (int replica : fanout.ring.replicasOfRange(range)) {
+      for (int replica : ring.replicasOfRange(range)) {
         all &= digests.containsKey(replica) && !rowsFailed.contains(replica);
       }
       if (all) {
         complete.add(range);
       }
     }
-    long purged = fanout.local.recordRepairAndPurge(
+    // Range numbers belong to a ring: if the ring changed meanwhile, record nothing (the change
+    // cleared the history) and purge nothing.
+    long purged = ring != fanout.ring() ? 0 : fanout.local.recordRepairAndPurge(
         complete, startMillis, fanout.clock.physicalMillis() - tombstoneGrace.toMillis());
     long millis = (fanout.clock.monotonicNanos() - startNanos) / 1_000_000;
     RepairReport report = new RepairReport(fanout.selfId, ranges.size(), rangesDiffering, differing.size(),

@@ -78,6 +78,15 @@ public final class Row {
   }
 
   /** The newest timestamp anywhere in the row (cells or deletion), or null for an empty row. */
+  /** Roughly how many bytes the row takes on the wire under this key: for transfer accounting. */
+  public long approximateBytes(String key) {
+    long bytes = key.length() + 16;
+    for (Map.Entry<String, Cell> e : cells.entrySet()) {
+      bytes += e.getKey().length() + 16 + (e.getValue().isTombstone() ? 0 : e.getValue().valueUnsafe().length);
+    }
+    return bytes;
+  }
+
   public Timestamp newestTimestamp() {
     Timestamp newest = deletedAt;
     for (Cell cell : cells.values()) {

@@ -3,7 +3,6 @@ package io.dialkv.core.membership;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
-import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,14 +13,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Heartbeats every peer at a fixed interval and feeds the replies to the failure detector. A reply
- * proves the link works both ways, which is what a coordinator needs from a replica. Logs one line
- * whenever a peer's state changes.
+ * proves the link works both ways, which is what a coordinator needs from a replica. Heartbeats and
+ * replies carry the membership's gossip, so the peers are whoever the membership lists at each
+ * beat. Logs one line whenever a peer's state changes.
  */
 public final class HeartbeatLoop {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatLoop.class);
 
   private final int selfId;
-  private final List<Integer> peers;
+  private final ClusterMembership membership;
   private final Transport transport;
   private final FailureDetector detector;
   private final HybridClock hlc;
@@ -34,7 +34,7 @@ public final class HeartbeatLoop {
 
   public HeartbeatLoop(
       int selfId,
-      List<Integer> peers,
+      ClusterMembership membership,
       Transport transport,
       FailureDetector detector,
       HybridClock hlc,
@@ -42,7 +42,7 @@ public final class HeartbeatLoop {
       Scheduler scheduler,
       Duration interval) {
     this.selfId = selfId;
-    this.peers = List.copyOf(peers);
+    this.membership = membership;
     this.transport = transport;
     this.detector = detector;
     this.hlc = hlc;
@@ -68,22 +68,25 @@ public final class HeartbeatLoop {
     if (!running) {
       return;
     }
+    List<Integer> peers = membership.peers();
     for (int peer : peers) {
       transport
-          .send(peer, new HeartbeatRequest(selfId, hlc.latest()), interval.multipliedBy(2))
+          .send(peer, membership.heartbeatTo(peer, hlc.latest()), interval.multipliedBy(2))
           .whenComplete(
               (reply, failure) -> {
                 if (reply != null && running) {
                   hlc.observe(reply.clock());
                   detector.heartbeat(peer, clock.monotonicNanos());
+                  membership.onHeartbeatReply(reply);
                 }
               });
     }
-    logTransitions();
+    logTransitions(peers);
     next = scheduler.schedule(interval, this::tick);
   }
 
-  private void logTransitions() {
+  private void logTransitions(List<Integer> peers) {
+    lastSeenAlive.keySet().retainAll(peers);
     long now = clock.monotonicNanos();
     for (int peer : peers) {
       boolean alive = detector.isAlive(peer, now);

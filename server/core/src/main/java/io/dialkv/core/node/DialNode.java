@@ -11,8 +11,14 @@ import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.ProfileSchema;
 import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.handoff.PendingHints;
+import io.dialkv.core.membership.ClusterMembership;
 import io.dialkv.core.membership.HeartbeatLoop;
+import io.dialkv.core.membership.Member;
+import io.dialkv.core.membership.MemberStatus;
+import io.dialkv.core.membership.MembershipChange;
+import io.dialkv.core.membership.MembershipChangeRefusedException;
 import io.dialkv.core.membership.PhiAccrualFailureDetector;
+import io.dialkv.core.membership.Topology;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
@@ -20,6 +26,7 @@ import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
@@ -44,12 +51,15 @@ public final class DialNode {
   private final NodeConfig config;
   private final Clock clock;
   private final Scheduler scheduler;
-  private final TokenRing ring;
+  private final ClusterMembership membership;
   private final PhiAccrualFailureDetector detector;
   private final ReplicaHandler replica;
   private final Coordinator coordinator;
   private final HeartbeatLoop heartbeats;
   private final HintedHandoff hints;
+  private final Transport transport;
+  private final HybridClock hlc;
+  private final CompletableFuture<MembershipChange> joined = new CompletableFuture<>();
   private volatile boolean stopped;
 
   public DialNode(
@@ -58,15 +68,30 @@ public final class DialNode {
     this.clock = clock;
     this.scheduler = scheduler;
     int self = config.nodeId();
-    HybridClock hlc = new HybridClock(clock, self);
-    this.ring =
-        TokenRing.create(config.members().keySet(), config.virtualNodes(), config.replicationFactor());
+    this.transport = transport;
+    this.hlc = new HybridClock(clock, self);
     long intervalMillis = config.heartbeatInterval().toMillis();
     // Tolerate a pause of four heartbeats before suspicion climbs: GC and a busy laptop.
     this.detector =
         new PhiAccrualFailureDetector(
             config.phiThreshold(), intervalMillis, intervalMillis / 2.0, intervalMillis * 4.0);
-    this.replica = new ReplicaHandler(self, storage, hlc, ring);
+    this.replica = new ReplicaHandler(self, storage, hlc, this::ring);
+    this.membership =
+        new ClusterMembership(
+            self,
+            ClusterMembership.restore(config.members(), storage),
+            config.virtualNodes(),
+            config.replicationFactor(),
+            storage,
+            transport,
+            replica,
+            detector,
+            clock,
+            scheduler,
+            config.heartbeatInterval(),
+            config.writeTimeout(),
+            topology -> transport.learnAddresses(topology.membership().addresses()));
+    transport.learnAddresses(membership.membership().addresses());
     NodeConfig.Healing healing = config.healing();
     this.hints =
         new HintedHandoff(
@@ -82,7 +107,7 @@ public final class DialNode {
     this.coordinator =
         new Coordinator(
             self,
-            ring,
+            membership::topology,
             detector,
             transport,
             replica,
@@ -93,14 +118,27 @@ public final class DialNode {
             config.writeTimeout(),
             hints,
             healing.readRepairChance());
-    List<Integer> peers = new ArrayList<>(config.members().keySet());
-    peers.remove(Integer.valueOf(self));
     this.heartbeats =
         new HeartbeatLoop(
-            self, peers, transport, detector, hlc, clock, scheduler, config.heartbeatInterval());
+            self, membership, transport, detector, hlc, clock, scheduler, config.heartbeatInterval());
+  }
+
+  /**
+   * Makes this node one that joins the cluster when started: it takes its tokens, streams the
+   * ranges they give it, and serves only then. Call before {@link #start()}; a node that is already
+   * a member (restarted after joining) just starts.
+   *
+   * @throws MembershipChangeRefusedException if this node left the cluster before
+   */
+  public void announceJoining() {
+    membership.announceJoining(config.members().get(config.nodeId()));
   }
 
   public void start() {
+    if (membership.selfStatus() == MemberStatus.LEFT) {
+      throw new MembershipChangeRefusedException(
+          "n" + config.nodeId() + " left the cluster; to add it again, wipe its data directory and join it");
+    }
     scheduler.execute(heartbeats::start);
     scheduler.execute(hints::start);
     Duration every = config.healing().repairInterval();
@@ -108,11 +146,74 @@ public final class DialNode {
       scheduler.schedule(every, () -> scheduledRepair(every));
     }
     log.info(
-        "n{}: started; {} members, replication factor {}, {} virtual nodes each",
+        "n{}: started; members {}; replication factor {}, {} virtual nodes each",
         config.nodeId(),
-        config.members().size(),
+        membership.membership(),
         config.replicationFactor(),
         config.virtualNodes());
+    if (membership.selfStatus() == MemberStatus.JOINING) {
+      scheduler.execute(this::joinUntilDone);
+    } else {
+      joined.complete(null);
+    }
+  }
+
+  /** A joining node keeps trying (every few seconds) until it has joined or is stopped. */
+  private void joinUntilDone() {
+    if (stopped) {
+      return;
+    }
+    membership.join().whenComplete((change, failure) -> {
+      if (failure == null) {
+        joined.complete(change);
+      } else if (!stopped) {
+        log.warn("n{}: join failed, retrying in 5 s: {}", config.nodeId(), rootMessage(failure));
+        scheduler.schedule(Duration.ofSeconds(5), this::joinUntilDone);
+      }
+    });
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c != c.getCause()) {
+      c = c.getCause();
+    }
+    return String.valueOf(c.getMessage());
+  }
+
+  /** Completes once this node is a normal member (at once if it never joined). */
+  public CompletableFuture<MembershipChange> joined() {
+    return joined;
+  }
+
+  /**
+   * Streams this node's ranges to their next owners and takes it out of the cluster. Refused if
+   * another member is joining or leaving, if a peer is down, or if too few nodes would remain for
+   * the replication factor. The node stops gossiping once out; its process should then stop.
+   */
+  public CompletableFuture<MembershipChange> decommission() {
+    return onLoop(() -> membership.decommission().thenApply(change -> {
+      heartbeats.stop();
+      return change;
+    }));
+  }
+
+  /** Takes a dead node out of the cluster, copying its ranges from their surviving replicas. */
+  public CompletableFuture<MembershipChange> removeNode(int node) {
+    return onLoop(() -> membership.remove(node));
+  }
+
+  /** Whether this node has left the cluster (decommissioned or removed). */
+  public boolean hasLeft() {
+    return membership.selfStatus() == MemberStatus.LEFT;
+  }
+
+  /**
+   * Whether clients should send this node requests: it is a normal member (not joining, not
+   * leaving) and sees a peer (see {@link #seesAPeer()}).
+   */
+  public CompletableFuture<Boolean> readyToServe() {
+    return seesAPeer().thenApply(sees -> sees && membership.selfStatus() == MemberStatus.NORMAL);
   }
 
   public void stop() {
@@ -125,8 +226,9 @@ public final class DialNode {
     return config;
   }
 
+  /** The ring that serves requests now. */
   public TokenRing ring() {
-    return ring;
+    return membership.topology().ring();
   }
 
   public CompletableFuture<ReadResult> get(String key, Consistency level, boolean trace) {
@@ -235,8 +337,15 @@ public final class DialNode {
   }
 
   /** Serves a request from a peer. */
+  @SuppressWarnings("unchecked") // a heartbeat is answered by a heartbeat response
   public <R extends PeerResponse> CompletableFuture<R> handlePeer(PeerRequest<R> request) {
-    return onLoop(() -> CompletableFuture.completedFuture(replica.handle(request)));
+    return onLoop(() -> {
+      if (request instanceof HeartbeatRequest heartbeat) {
+        hlc.observe(heartbeat.clock());
+        return CompletableFuture.completedFuture((R) membership.onHeartbeat(heartbeat, hlc.latest()));
+      }
+      return CompletableFuture.completedFuture(replica.handle(request));
+    });
   }
 
   /**
@@ -248,13 +357,8 @@ public final class DialNode {
     return onLoop(
         () -> {
           long now = clock.monotonicNanos();
-          boolean any = config.members().size() == 1;
-          for (int id : config.members().keySet()) {
-            if (id != config.nodeId() && detector.isAlive(id, now)) {
-              any = true;
-              break;
-            }
-          }
+          List<Integer> peers = membership.peers();
+          boolean any = peers.isEmpty() || peers.stream().anyMatch(id -> detector.isAlive(id, now));
           return CompletableFuture.completedFuture(any);
         });
   }
@@ -286,25 +390,32 @@ public final class DialNode {
     return onLoop(
         () -> {
           long now = clock.monotonicNanos();
+          Topology topology = membership.topology();
+          TokenRing ring = topology.ring();
+          TokenRing future = topology.future();
           List<ClusterView.Member> members = new ArrayList<>();
-          config
-              .members()
-              .forEach(
-                  (id, address) -> {
-                    boolean self = id == config.nodeId();
-                    members.add(
-                        new ClusterView.Member(
-                            id,
-                            address,
-                            self || detector.isAlive(id, now),
-                            self ? 0 : detector.phi(id, now),
-                            ring.tokensOf(id),
-                            ring.primaryShare(id),
-                            ring.replicaShare(id)));
-                  });
-          members.sort(java.util.Comparator.comparingInt(ClusterView.Member::nodeId));
+          for (Member m : topology.membership().members()) {
+            if (m.status() == MemberStatus.LEFT) {
+              continue;
+            }
+            int id = m.id();
+            boolean self = id == config.nodeId();
+            List<Long> tokens = ring.nodes().contains(id) ? ring.tokensOf(id) : future.tokensOf(id);
+            members.add(
+                new ClusterView.Member(
+                    id,
+                    m.address(),
+                    m.status(),
+                    self || detector.isAlive(id, now),
+                    self ? 0 : detector.phi(id, now),
+                    tokens,
+                    ring.primaryShare(id),
+                    ring.replicaShare(id),
+                    future.primaryShare(id),
+                    future.replicaShare(id)));
+          }
           return CompletableFuture.completedFuture(
-              new ClusterView(config.nodeId(), config.replicationFactor(), members));
+              new ClusterView(config.nodeId(), config.replicationFactor(), config.virtualNodes(), members));
         });
   }
 

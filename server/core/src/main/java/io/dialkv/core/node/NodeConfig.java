@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * How one node is set up. Every node of a cluster must be given the same members, replication
- * factor and virtual node count, since each computes the ring from them.
+ * How one node is set up. Every node of a new cluster must be given the same members, replication
+ * factor and virtual node count, since each computes the ring from them; members that join later
+ * spread by gossip.
  *
  * @param nodeId this node's id (a positive integer)
  * @param members every node's id and advertised address, this node's included
@@ -147,6 +148,12 @@ public record NodeConfig(
   public NodeConfig withNodeId(int id) {
     return new NodeConfig(
         id, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
+        phiThreshold, limits, healing);
+  }
+
+  public NodeConfig withMembers(Map<Integer, String> members) {
+    return new NodeConfig(
+        nodeId, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
         phiThreshold, limits, healing);
   }
 

@@ -4,12 +4,14 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.paxos.PaxosAcceptor;
 import io.dialkv.core.repair.MerkleLeaves;
 import io.dialkv.core.ring.TokenRing;
+import io.dialkv.core.ring.TokenSpan;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Timestamp;
+import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.CommitRequest;
-import io.dialkv.core.transport.HeartbeatRequest;
-import io.dialkv.core.transport.HeartbeatResponse;
+import io.dialkv.core.transport.FetchRowsRequest;
+import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.PeerHandler;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A node in its role as a replica: merges the writes it is sent into its storage, answers reads
@@ -38,10 +41,11 @@ public final class ReplicaHandler implements PeerHandler {
   private final int selfId;
   private final Storage storage;
   private final HybridClock hlc;
-  private final TokenRing ring;
+  // The ring changes as members join and leave; range numbers are always those of the current one.
+  private final Supplier<TokenRing> ring;
   private final PaxosAcceptor acceptor;
 
-  public ReplicaHandler(int selfId, Storage storage, HybridClock hlc, TokenRing ring) {
+  public ReplicaHandler(int selfId, Storage storage, HybridClock hlc, Supplier<TokenRing> ring) {
     this.selfId = selfId;
     this.storage = storage;
     this.hlc = hlc;
@@ -74,15 +78,45 @@ public final class ReplicaHandler implements PeerHandler {
     if (request instanceof RangeRowsRequest rows) {
       return (R) rows(rows.leaves());
     }
-    if (request instanceof HeartbeatRequest heartbeat) {
-      hlc.observe(heartbeat.clock());
-      return (R) new HeartbeatResponse(selfId, hlc.latest());
+    if (request instanceof FetchRowsRequest fetch) {
+      return (R) rowsIn(fetch.spans(), fetch.afterKey(), fetch.maxBytes());
+    }
+    if (request instanceof ApplyRowsRequest rows) {
+      rows.rows().forEach(this::apply);
+      return (R) new ReplicaWriteResponse(selfId);
     }
     throw new IllegalArgumentException("unknown request " + request);
   }
 
+  /**
+   * One page of the stored rows whose tokens lie in the spans, in key order after {@code afterKey}
+   * and up to about {@code maxBytes}: what a node taking over ranges streams.
+   */
+  public FetchRowsResponse rowsIn(List<TokenSpan> spans, String afterKey, int maxBytes) {
+    Map<String, Row> page = new TreeMap<>();
+    long[] bytes = {0};
+    boolean[] more = {false};
+    storage.scan((key, row) -> {
+      if (more[0] || key.compareTo(afterKey) <= 0) {
+        return;
+      }
+      long token = TokenRing.tokenOf(key);
+      if (spans.stream().noneMatch(s -> s.contains(token))) {
+        return;
+      }
+      if (bytes[0] >= maxBytes) {
+        more[0] = true;
+        return;
+      }
+      page.put(key, row);
+      bytes[0] += row.approximateBytes(key);
+    });
+    return new FetchRowsResponse(selfId, page, more[0]);
+  }
+
   /** One pass over the stored rows: the Merkle leaves of each requested range. */
   private RangeDigestResponse digest(List<Integer> ranges) {
+    TokenRing ring = this.ring.get();
     Map<Integer, long[]> leaves = new HashMap<>();
     for (int range : ranges) {
       leaves.put(range, new long[MerkleLeaves.LEAVES]);
@@ -98,6 +132,7 @@ public final class ReplicaHandler implements PeerHandler {
 
   /** One pass over the stored rows: those in the requested leaves. */
   private RangeRowsResponse rows(List<Long> wanted) {
+    TokenRing ring = this.ring.get();
     Set<Long> leaves = new HashSet<>(wanted);
     Map<String, Row> rows = new TreeMap<>();
     storage.scan((key, row) -> {
@@ -115,6 +150,7 @@ public final class ReplicaHandler implements PeerHandler {
    * repair ran, so no replica can bring the deleted values back. Returns how many rows changed.
    */
   public long recordRepairAndPurge(List<Integer> repaired, long repairStartMillis, long graceCutoffMillis) {
+    TokenRing ring = this.ring.get();
     Map<Integer, Long> repairedAt = new TreeMap<>(storage.repairedRanges());
     for (int range : repaired) {
       repairedAt.put(range, repairStartMillis);

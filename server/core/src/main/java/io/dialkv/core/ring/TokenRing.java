@@ -164,6 +164,45 @@ public final class TokenRing {
     return ranges;
   }
 
+  /**
+   * Where replicas move between this ring and {@code next}: the token space cut at the tokens of
+   * both rings, each span with its replicas before and after. Within a span neither ring changes
+   * owner, so the span moves as a whole. Only spans whose replicas differ are returned.
+   */
+  public List<Movement> movementsTo(TokenRing next) {
+    TreeSet<Long> cuts = new TreeSet<>();
+    for (long t : tokens) {
+      cuts.add(t);
+    }
+    for (long t : next.tokens) {
+      cuts.add(t);
+    }
+    List<Movement> moves = new ArrayList<>();
+    long previous = cuts.last();
+    for (long cut : cuts) {
+      List<Integer> before = replicasForToken(cut);
+      List<Integer> after = next.replicasForToken(cut);
+      if (!new TreeSet<>(before).equals(new TreeSet<>(after))) {
+        moves.add(new Movement(new TokenSpan(previous, cut), before, after));
+      }
+      previous = cut;
+    }
+    return moves;
+  }
+
+  /** One span whose replicas change, and its replicas before and after, in ring order. */
+  public record Movement(TokenSpan span, List<Integer> before, List<Integer> after) {
+    /** Replicas the span gains. */
+    public List<Integer> gained() {
+      return after.stream().filter(n -> !before.contains(n)).toList();
+    }
+
+    /** Replicas that lose the span. */
+    public List<Integer> lost() {
+      return before.stream().filter(n -> !after.contains(n)).toList();
+    }
+  }
+
   public int replicationFactor() {
     return replicationFactor;
   }

@@ -1,5 +1,6 @@
 package io.dialkv.core.sim;
 
+import io.dialkv.core.node.ClusterView;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.core.storage.InMemoryStorage;
@@ -53,14 +54,45 @@ public final class SimCluster {
   }
 
   private void boot(int id) {
+    boot(id, false);
+  }
+
+  private void boot(int id, boolean join) {
     SimScheduler scheduler = new SimScheduler(world, id);
     schedulers.put(id, scheduler);
     DialNode node =
         new DialNode(
             configs.get(id), network.transportFor(id), disks.get(id), clocks.get(id), scheduler);
+    if (join) {
+      node.announceJoining();
+    }
     nodes.put(id, node);
     network.attach(id, node);
     node.start();
+  }
+
+  /**
+   * Starts a new node that joins the running cluster, knowing the members the others were started
+   * with (as a node started with {@code --join} learns them from a seed). It joins in the
+   * background; {@link DialNode#joined()} completes when it serves.
+   */
+  public DialNode startJoining(int id) {
+    if (configs.containsKey(id)) {
+      throw new IllegalArgumentException("n" + id + " was already started in this cluster");
+    }
+    NodeConfig any = configs.values().iterator().next();
+    Map<Integer, String> members = new TreeMap<>(any.members());
+    members.put(id, "sim:" + id);
+    configs.put(id, any.withMembers(members).withNodeId(id));
+    disks.put(id, new InMemoryStorage());
+    clocks.put(id, new SimClock(world));
+    boot(id, true);
+    return node(id);
+  }
+
+  /** Whether the node is running (not crashed, not stopped). */
+  public boolean isRunning(int id) {
+    return nodes.containsKey(id);
   }
 
   public SimWorld world() {
@@ -126,26 +158,27 @@ public final class SimCluster {
 
   /** Runs the simulation until {@code observer} sees {@code subject} as up (or down). */
   public void awaitSeen(int observer, int subject, boolean alive) {
-    world.runUntil(
-        () -> await(node(observer).topology()).nodes().get(subject - 1).alive() == alive,
-        Duration.ofMinutes(1));
+    world.runUntil(() -> seesAlive(observer, subject) == alive, Duration.ofMinutes(1));
   }
 
-  /** Runs until every running node sees every running node as up. */
+  /** Runs until every running node sees every running node that is a member as up. */
   public void awaitAllUp() {
     world.runUntil(
         () ->
             nodes.keySet().stream()
                 .allMatch(
-                    observer ->
-                        nodes.keySet().stream()
-                            .allMatch(
-                                subject ->
-                                    await(node(observer).topology())
-                                        .nodes()
-                                        .get(subject - 1)
-                                        .alive())),
+                    observer -> nodes.keySet().stream()
+                        .allMatch(subject -> seesAlive(observer, subject) != Boolean.FALSE)),
         Duration.ofMinutes(1));
+  }
+
+  /** Whether the observer sees the subject up; null if the subject is not among its members. */
+  private Boolean seesAlive(int observer, int subject) {
+    return await(node(observer).topology()).nodes().stream()
+        .filter(m -> m.nodeId() == subject)
+        .map(ClusterView.Member::alive)
+        .findFirst()
+        .orElse(null);
   }
 
   public void runFor(Duration duration) {

@@ -2,6 +2,7 @@ package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.Hint;
+import io.dialkv.core.membership.Member;
 import io.dialkv.core.paxos.PaxosState;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ public final class InMemoryStorage implements Storage {
   private final TreeMap<String, Row> rows = new TreeMap<>();
   private final TreeMap<String, PaxosState> paxos = new TreeMap<>();
   private Map<Integer, Long> repairedRanges = Map.of();
+  private List<Member> savedMembers = List.of();
   // Per target, hints in (created, sequence) order, as RocksDB's key order keeps them.
   private final TreeMap<Integer, TreeMap<List<Long>, Hint>> hints = new TreeMap<>();
   private boolean closed;
@@ -49,6 +51,18 @@ public final class InMemoryStorage implements Storage {
   public synchronized void putRepairedRanges(Map<Integer, Long> repairedAt) {
     checkOpen();
     repairedRanges = Map.copyOf(repairedAt);
+  }
+
+  @Override
+  public synchronized List<Member> savedMembers() {
+    checkOpen();
+    return savedMembers;
+  }
+
+  @Override
+  public synchronized void saveMembers(List<Member> members) {
+    checkOpen();
+    savedMembers = List.copyOf(members);
   }
 
   @Override

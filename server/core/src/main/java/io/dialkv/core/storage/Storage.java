@@ -2,6 +2,7 @@ package io.dialkv.core.storage;
 
 import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.Hint;
+import io.dialkv.core.membership.Member;
 import io.dialkv.core.paxos.PaxosState;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,12 @@ public interface Storage extends AutoCloseable {
 
   /** Replaces what {@link #repairedRanges()} returns. Durable when this returns. */
   void putRepairedRanges(Map<Integer, Long> repairedAt);
+
+  /** The cluster's members as this node last saved them; empty if it never did. */
+  List<Member> savedMembers();
+
+  /** Replaces what {@link #savedMembers()} returns. Durable when this returns. */
+  void saveMembers(List<Member> members);
 
   /** Calls the visitor with every stored row, in key order (for anti-entropy repair). */
   void scan(BiConsumer<String, Row> visitor);

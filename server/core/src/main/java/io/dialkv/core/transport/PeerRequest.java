@@ -13,7 +13,9 @@ public sealed interface PeerRequest<R extends PeerResponse>
         ProposeRequest,
         CommitRequest,
         RangeDigestRequest,
-        RangeRowsRequest {
+        RangeRowsRequest,
+        FetchRowsRequest,
+        ApplyRowsRequest {
 
   /** The sending node. */
   int from();

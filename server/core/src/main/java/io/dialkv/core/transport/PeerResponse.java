@@ -9,7 +9,8 @@ public sealed interface PeerResponse
         ProposeResponse,
         CommitResponse,
         RangeDigestResponse,
-        RangeRowsResponse {
+        RangeRowsResponse,
+        FetchRowsResponse {
 
   /** The replying node. */
   int nodeId();

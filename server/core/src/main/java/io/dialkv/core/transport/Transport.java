@@ -1,6 +1,7 @@
 package io.dialkv.core.transport;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,6 +22,12 @@ import java.util.concurrent.CompletableFuture;
 public interface Transport extends AutoCloseable {
 
   <R extends PeerResponse> CompletableFuture<R> send(int to, PeerRequest<R> request, Duration timeout);
+
+  /**
+   * Where each member is now: called when members join or leave. A transport that finds nodes by
+   * other means may ignore it.
+   */
+  default void learnAddresses(Map<Integer, String> addresses) {}
 
   /** Releases connections; futures still pending fail. */
   @Override

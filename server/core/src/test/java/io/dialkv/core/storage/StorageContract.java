@@ -6,6 +6,8 @@ import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.Hint;
+import io.dialkv.core.membership.Member;
+import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.time.Timestamp;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -136,5 +138,18 @@ public abstract class StorageContract {
     Storage reopened = reopen(storage);
     assertThat(reopened.get("a")).isEmpty();
     assertThat(reopened.repairedRanges()).containsExactlyInAnyOrderEntriesOf(Map.of(3, 1_000L, 17, 2_000L));
+  }
+
+  @Test
+  void keepsTheMembershipAcrossARestart() {
+    Storage storage = storage();
+    assertThat(storage.savedMembers()).isEmpty();
+    List<Member> members = List.of(
+        new Member(1, "127.0.0.1:7101", MemberStatus.NORMAL, 0),
+        new Member(6, "127.0.0.1:7106", MemberStatus.JOINING, 1),
+        new Member(3, "10.0.0.3:7101", MemberStatus.LEFT, 4));
+    storage.saveMembers(members);
+
+    assertThat(reopen(storage).savedMembers()).containsExactlyInAnyOrderElementsOf(members);
   }
 }

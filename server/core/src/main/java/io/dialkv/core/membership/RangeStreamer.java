@@ -1,0 +1,97 @@
+package io.dialkv.core.membership;
+
+import io.dialkv.core.data.Row;
+import io.dialkv.core.replica.ReplicaHandler;
+import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.transport.ApplyRowsRequest;
+import io.dialkv.core.transport.FetchRowsRequest;
+import io.dialkv.core.transport.FetchRowsResponse;
+import io.dialkv.core.transport.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Moves rows of token spans from one node to another, page by page, driven by a third node or by
+ * either end: each page is read from the source (locally when the source is this node) and merged
+ * into the target (likewise). Merging makes a repeated page harmless, so a failed stream can simply
+ * be run again. One page at a time, so a move never floods a node.
+ */
+final class RangeStreamer {
+  /** Rows of these spans go from {@code source} to {@code target}. */
+  record Transfer(int source, int target, List<TokenSpan> spans) {}
+
+  /** What a stream moved. */
+  record Totals(long rows, long bytes) {
+    Totals plus(Totals other) {
+      return new Totals(rows + other.rows, bytes + other.bytes);
+    }
+  }
+
+  // Well under the peer channels' message limit (4 MiB), and short enough per page that the
+  // source's event loop (which scans for the page) stays responsive.
+  static final int PAGE_BYTES = 1 << 20;
+
+  private final int selfId;
+  private final ReplicaHandler local;
+  private final Transport transport;
+  private final Duration timeout;
+
+  RangeStreamer(int selfId, ReplicaHandler local, Transport transport, Duration timeout) {
+    this.selfId = selfId;
+    this.local = local;
+    this.transport = transport;
+    this.timeout = timeout;
+  }
+
+  /** Runs the transfers one after another. */
+  CompletableFuture<Totals> run(List<Transfer> transfers) {
+    CompletableFuture<Totals> all = CompletableFuture.completedFuture(new Totals(0, 0));
+    for (Transfer t : transfers) {
+      all = all.thenCompose(sum -> page(t, "", new Totals(0, 0)).thenApply(sum::plus));
+    }
+    return all;
+  }
+
+  private CompletableFuture<Totals> page(Transfer t, String afterKey, Totals sofar) {
+    return fetch(t.source(), t.spans(), afterKey).thenCompose(page -> {
+      if (page.rows().isEmpty()) {
+        return CompletableFuture.completedFuture(sofar);
+      }
+      long bytes = 0;
+      String last = "";
+      for (Map.Entry<String, Row> e : page.rows().entrySet()) {
+        bytes += e.getValue().approximateBytes(e.getKey());
+        last = e.getKey();
+      }
+      Totals now = sofar.plus(new Totals(page.rows().size(), bytes));
+      String next = last;
+      return apply(t.target(), page.rows())
+          .thenCompose(done -> page.more() ? page(t, next, now) : CompletableFuture.completedFuture(now));
+    });
+  }
+
+  private CompletableFuture<FetchRowsResponse> fetch(int source, List<TokenSpan> spans, String afterKey) {
+    if (source == selfId) {
+      return CompletableFuture.completedFuture(local.rowsIn(spans, afterKey, PAGE_BYTES));
+    }
+    return transport.send(source, new FetchRowsRequest(selfId, spans, afterKey, PAGE_BYTES), timeout);
+  }
+
+  private CompletableFuture<Void> apply(int target, Map<String, Row> rows) {
+    if (target == selfId) {
+      rows.forEach(local::apply);
+      return CompletableFuture.completedFuture(null);
+    }
+    return transport.send(target, new ApplyRowsRequest(selfId, rows), timeout).thenApply(ack -> null);
+  }
+
+  /** Sources of each transfer, in the order given, without repeats. */
+  static List<Integer> sources(List<Transfer> transfers) {
+    List<Integer> sources = new ArrayList<>();
+    transfers.stream().map(Transfer::source).filter(s -> !sources.contains(s)).forEach(sources::add);
+    return sources;
+  }
+}
