@@ -70,12 +70,16 @@ start_node() {
     die "port $port for n$id is taken by another process"
   fi
   mkdir -p "$CLUSTER_DIR/pids" "$CLUSTER_DIR/logs" "$CLUSTER_DIR/data"
+  # Nodes added after the cluster started join through the first ones (they learn the rest).
+  local membership=(--peers "$PEERS" --replication-factor "$RF")
+  if [ "$id" -gt "${INITIAL_NODES:-$NODES}" ]; then
+    membership=(--join "$ENDPOINTS")
+  fi
   # shellcheck disable=SC2086
   nohup java $NODE_JAVA_OPTS -jar "$NODE_JAR" \
     --node-id "$id" \
     --listen "127.0.0.1:$port" \
-    --peers "$PEERS" \
-    --replication-factor "$RF" \
+    "${membership[@]}" \
     --data-dir "$CLUSTER_DIR/data/n$id" \
     $NODE_ARGS \
     >>"$CLUSTER_DIR/logs/n$id.log" 2>&1 </dev/null &

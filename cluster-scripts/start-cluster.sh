@@ -7,11 +7,15 @@ set -euo pipefail
 usage() {
   cat <<USAGE
 Usage: start-cluster.sh [-n NODES] [-r REPLICATION_FACTOR] [-p BASE_PORT] [--name NAME] [-- NODE_ARGS...]
+       start-cluster.sh --add [--name NAME]
 
 Starts NODES dialkv nodes (default 5) on 127.0.0.1 ports BASE_PORT.. (default 7101) with
 replication factor REPLICATION_FACTOR (default 3). Data and logs go to .dialkv/NAME/ (default
 name: local, or \$DIALKV_CLUSTER). Arguments after -- go to every node (see
 'java -jar server/node/target/dialkv-node.jar --help').
+
+--add adds one node to the running cluster (the same as add-node.sh): it joins, streams the
+ranges it takes over, and serves once it has them.
 USAGE
 }
 
@@ -22,6 +26,7 @@ while [ $# -gt 0 ]; do
     -r|--replication-factor) rf="$2"; shift 2 ;;
     -p|--base-port) base="$2"; shift 2 ;;
     --name) CLUSTER_NAME="$2"; CLUSTER_DIR="$ROOT/.dialkv/$2"; export DIALKV_CLUSTER="$2"; shift 2 ;;
+    --add) shift; exec "$(dirname "$0")/add-node.sh" "$@" ;;
     -h|--help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) usage >&2; die "unknown argument '$1'" ;;
@@ -56,6 +61,7 @@ done
 mkdir -p "$CLUSTER_DIR"
 cat >"$CLUSTER_DIR/cluster.env" <<ENV
 NODES=$n
+INITIAL_NODES=$n
 RF=$rf
 BASE_PORT=$base
 PEERS=$peers

@@ -1,11 +1,11 @@
 package io.dialkv.cli;
 
 import io.dialkv.client.DialClient;
-import io.dialkv.client.balancer.NodeState;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.TopologyResponse;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -38,8 +38,10 @@ final class ClusterCommands implements Runnable {
       name = "status",
       mixinStandardHelpOptions = true,
       description = {
-        "Nodes, addresses, up/down (as the answering node's failure detector sees them),",
-        "each node's share of the ring, and what this client's balancer sees of each node:",
+        "Nodes, addresses, up/down (as the answering node's failure detector sees them), each",
+        "node's state (joining: streaming the ranges it will own; normal; leaving: streaming its",
+        "ranges away), its share of the ring (now>after while a node joins or leaves), and what",
+        "this client's balancer sees of each node:",
         "HEALTHY, NOT_SERVING (starting, draining or cut off from its peers), EJECTED (failed",
         "requests in a row), DOWN (cannot connect) or CONNECTING."
       },
@@ -63,19 +65,23 @@ final class ClusterCommands implements Runnable {
         out.printf(
             "%d nodes, %d up, replication factor %d (as seen by n%d)%n",
             t.getNodesCount(), up, t.getReplicationFactor(), t.getAnsweredByNodeId());
-        out.printf("%-5s %-22s %-5s %7s %7s %11s %14s   %-12s %9s%n",
-            "node", "address", "state", "phi", "tokens", "ring share", "replica share",
+        boolean changing = t.getNodesList().stream().anyMatch(n -> n.getState() == NodeState.NODE_STATE_JOINING
+            || n.getState() == NodeState.NODE_STATE_LEAVING);
+        out.printf("%-5s %-22s %-5s %-8s %7s %7s %-16s %-16s %-12s %9s%n",
+            "node", "address", "up", "state", "phi", "tokens",
+            changing ? "ring share now>after" : "ring share", changing ? "replica share" : "replica share",
             "balancer", "in flight");
         for (NodeInfo n : t.getNodesList()) {
           NodeStats b = seen.get(n.getNodeId());
-          out.printf("%-5s %-22s %-5s %7s %7d %10.1f%% %13.1f%%   %-12s %9s%n",
+          out.printf("%-5s %-22s %-5s %-8s %7s %7d %-16s %-16s %-12s %9s%n",
               "n" + n.getNodeId(),
               n.getAddress(),
               n.getLiveness() == Liveness.UP ? "UP" : "DOWN",
+              state(n.getState()),
               n.getPhi() > 1e6 ? "inf" : String.format("%.1f", n.getPhi()),
               n.getTokenCount(),
-              n.getRingShare() * 100,
-              n.getReplicaShare() * 100,
+              share(n.getRingShare(), n.getRingShareAfter(), changing),
+              share(n.getReplicaShare(), n.getReplicaShareAfter(), changing),
               b == null ? "-" : b.state(),
               b == null ? "-" : String.valueOf(b.inFlight()));
         }
@@ -83,6 +89,20 @@ final class ClusterCommands implements Runnable {
         return ExitCodes.OK;
       }
     }
+  }
+
+  static String state(NodeState state) {
+    return switch (state) {
+      case NODE_STATE_JOINING -> "joining";
+      case NODE_STATE_LEAVING -> "leaving";
+      default -> "normal";
+    };
+  }
+
+  private static String share(double now, double after, boolean changing) {
+    return changing
+        ? String.format("%.1f%%>%.1f%%", now * 100, after * 100)
+        : String.format("%.1f%%", now * 100);
   }
 
   /**
@@ -94,7 +114,7 @@ final class ClusterCommands implements Runnable {
     List<NodeStats> nodes = c.nodes();
     while (System.nanoTime() < deadline
         && (nodes.stream().filter(n -> n.nodeId() >= 0).count() < expectedNodes
-            || nodes.stream().anyMatch(n -> n.state() == NodeState.CONNECTING))) {
+            || nodes.stream().anyMatch(n -> n.state() == io.dialkv.client.balancer.NodeState.CONNECTING))) {
       try {
         Thread.sleep(20); // a command line waiting on live connections, not a test
       } catch (InterruptedException e) {

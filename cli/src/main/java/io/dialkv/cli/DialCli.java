@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       BalancerCommand.class,
       HintsCommand.class,
       RepairCommand.class,
+      NodeCommands.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

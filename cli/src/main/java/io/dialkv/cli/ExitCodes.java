@@ -13,6 +13,8 @@ final class ExitCodes {
   static final int UNAVAILABLE = 3;
   /** Timed out: a write may or may not have been applied. */
   static final int INDETERMINATE = 4;
+  /** A membership change the cluster refused in its present state; nothing changed. */
+  static final int REFUSED = 5;
 
   private ExitCodes() {}
 
@@ -21,6 +23,7 @@ final class ExitCodes {
       case INVALID_ARGUMENT -> USAGE;
       case UNAVAILABLE, NO_ENDPOINT, READ_FAILED, CONTENTION -> UNAVAILABLE;
       case INDETERMINATE, DEADLINE -> INDETERMINATE;
+      case REFUSED -> REFUSED;
       case OTHER -> FAILURE;
     };
   }
@@ -28,5 +31,6 @@ final class ExitCodes {
   static final String HELP =
       "Exit status: 0 ok; 1 other failure; 2 usage error or invalid request; "
           + "3 unavailable (too few replicas alive, or no node reachable; nothing was done); "
-          + "4 timed out (a write may or may not have been applied).";
+          + "4 timed out (a write may or may not have been applied); "
+          + "5 membership change refused (the reason is printed; nothing changed).";
 }

@@ -16,6 +16,7 @@ import io.dialkv.proto.v1.ClusterGrpc;
 import io.dialkv.proto.v1.CompareAndSetRequest;
 import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.Consistency;
+import io.dialkv.proto.v1.DecommissionRequest;
 import io.dialkv.proto.v1.DeleteProfileRequest;
 import io.dialkv.proto.v1.DeleteProfileResponse;
 import io.dialkv.proto.v1.DeleteRequest;
@@ -27,11 +28,15 @@ import io.dialkv.proto.v1.GetRequest;
 import io.dialkv.proto.v1.GetResponse;
 import io.dialkv.proto.v1.HintsRequest;
 import io.dialkv.proto.v1.HintsResponse;
+import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.MembershipChangeResponse;
+import io.dialkv.proto.v1.NodeInfo;
 import io.dialkv.proto.v1.Profile;
 import io.dialkv.proto.v1.PutProfileRequest;
 import io.dialkv.proto.v1.PutProfileResponse;
 import io.dialkv.proto.v1.PutRequest;
 import io.dialkv.proto.v1.PutResponse;
+import io.dialkv.proto.v1.RemoveNodeRequest;
 import io.dialkv.proto.v1.RepairRequest;
 import io.dialkv.proto.v1.RepairResponse;
 import io.dialkv.proto.v1.TopologyRequest;
@@ -261,6 +266,53 @@ public final class DialClient implements AutoCloseable {
         Deadline.after(limit.toNanos(), TimeUnit.NANOSECONDS));
   }
 
+  /**
+   * Decommissions a node: it streams its ranges to their next owners and leaves the cluster (its
+   * process then stops). Sent to the node itself, found by its id in the topology. Blocks until
+   * done, up to {@code limit}.
+   *
+   * @throws DialException of kind {@link DialException.Kind#REFUSED} if the cluster cannot lose
+   *     the node now (too few nodes would remain for the replication factor, another member is
+   *     joining or leaving, a node is down), with the reason
+   */
+  public MembershipChangeResponse decommission(int nodeId, Duration limit) {
+    return direct(addressOf(nodeId), ClusterGrpc.getDecommissionMethod(),
+        DecommissionRequest.newBuilder().setNodeId(nodeId).build(),
+        Deadline.after(limit.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  /**
+   * Removes a dead node: a live node copies its ranges from their surviving replicas to their next
+   * owners, then the node is out of the ring. Blocks until done, up to {@code limit}.
+   *
+   * @throws DialException of kind {@link DialException.Kind#REFUSED} if the node is up (decommission
+   *     it instead), unknown, or cannot be spared
+   */
+  public MembershipChangeResponse removeNode(int nodeId, Duration limit) {
+    TopologyResponse topology = topology();
+    String via = topology.getNodesList().stream()
+        .filter(n -> n.getNodeId() != nodeId && n.getLiveness() == Liveness.UP)
+        .map(NodeInfo::getAddress)
+        .findFirst()
+        .orElseThrow(() -> new DialException(DialException.Kind.NO_ENDPOINT, Status.Code.UNAVAILABLE,
+            "no live node to run the removal of n" + nodeId, null));
+    return direct(via, ClusterGrpc.getRemoveNodeMethod(),
+        RemoveNodeRequest.newBuilder().setNodeId(nodeId).build(),
+        Deadline.after(limit.toNanos(), TimeUnit.NANOSECONDS));
+  }
+
+  /** The address of a member, from the topology of a reachable node. */
+  private String addressOf(int nodeId) {
+    TopologyResponse topology = topology();
+    return topology.getNodesList().stream()
+        .filter(n -> n.getNodeId() == nodeId)
+        .map(NodeInfo::getAddress)
+        .findFirst()
+        .orElseThrow(() -> new DialException(DialException.Kind.REFUSED, Status.Code.FAILED_PRECONDITION,
+            "n" + nodeId + " is not a member; members are "
+                + topology.getNodesList().stream().map(n -> "n" + n.getNodeId()).toList(), null));
+  }
+
   private <Q, R> R direct(String endpoint, MethodDescriptor<Q, R> method, Q request) {
     return direct(endpoint, method, request, deadline());
   }
@@ -385,7 +437,9 @@ public final class DialClient implements AutoCloseable {
           : status.getCode() == Status.Code.INVALID_ARGUMENT
               || status.getCode() == Status.Code.RESOURCE_EXHAUSTED
               ? DialException.Kind.INVALID_ARGUMENT
-              : DialException.Kind.OTHER;
+              : status.getCode() == Status.Code.FAILED_PRECONDITION
+                  ? DialException.Kind.REFUSED
+                  : DialException.Kind.OTHER;
     } else {
       k = switch (kind) {
         case "invalid-argument" -> DialException.Kind.INVALID_ARGUMENT;
@@ -393,6 +447,7 @@ public final class DialClient implements AutoCloseable {
         case "indeterminate" -> DialException.Kind.INDETERMINATE;
         case "read-failed" -> DialException.Kind.READ_FAILED;
         case "contention" -> DialException.Kind.CONTENTION;
+        case "refused" -> DialException.Kind.REFUSED;
         default -> DialException.Kind.OTHER;
       };
     }

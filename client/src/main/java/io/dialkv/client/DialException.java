@@ -23,6 +23,11 @@ public final class DialException extends RuntimeException {
     READ_FAILED,
     /** A linearizable operation gave up under competing proposers; nothing was applied. */
     CONTENTION,
+    /**
+     * The cluster refused a membership change (join, decommission, removal) in its present state,
+     * for the reason given; nothing changed.
+     */
+    REFUSED,
     /** The client's own deadline passed; for a write, the outcome is unknown. */
     DEADLINE,
     /** Anything else. */

@@ -17,7 +17,11 @@ public final class NodeProcess {
 
   private final String host;
 
-  NodeProcess(int id, String host, int port, String peers, int replicationFactor, Path dir, Path nodeJar,
+  /**
+   * @param membership how the node finds its cluster: {@code --peers ... --replication-factor N}
+   *     for a founding member, {@code --join SEEDS} for one added later
+   */
+  NodeProcess(int id, String host, int port, List<String> membership, Path dir, Path nodeJar,
       List<String> extraArgs, NetnsNetwork netns) {
     this.id = id;
     this.host = host;
@@ -30,9 +34,8 @@ public final class NodeProcess {
         "-jar", nodeJar.toString(),
         "--node-id", String.valueOf(id),
         "--listen", host + ":" + port,
-        "--peers", peers,
-        "--replication-factor", String.valueOf(replicationFactor),
         "--data-dir", dataDir.toString()));
+    command.addAll(membership);
     command.addAll(extraArgs);
     if (netns != null) {
       List<String> wrapped = netns.inNamespace(id, command);

@@ -4,6 +4,8 @@ import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.Liveness;
+import io.dialkv.proto.v1.MembershipChangeResponse;
+import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.SetClockSkewRequest;
 import io.dialkv.proto.v1.SetLinkRulesRequest;
 import io.dialkv.proto.v1.SetResponseDelayRequest;
@@ -20,6 +22,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -30,9 +35,13 @@ import java.util.function.BooleanSupplier;
  * started; a shutdown hook does the same if the JVM dies first.
  */
 public final class ProcessCluster implements AutoCloseable {
-  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
+  private final Set<Integer> departed = ConcurrentHashMap.newKeySet();
   private final Map<Integer, ManagedChannel> adminChannels = new HashMap<>();
   private final int replicationFactor;
+  private final Path dir;
+  private final Path nodeJar;
+  private final List<String> extraArgs;
   private final NetnsNetwork netns;
   private final Thread reaper;
 
@@ -80,9 +89,13 @@ public final class ProcessCluster implements AutoCloseable {
     if (testMode) {
       extra.add("--test-mode");
     }
+    this.dir = dir;
+    this.nodeJar = nodeJar;
+    this.extraArgs = List.copyOf(extra);
+    List<String> membership =
+        List.of("--peers", peers.toString(), "--replication-factor", String.valueOf(replicationFactor));
     for (int i = 0; i < size; i++) {
-      nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), peers.toString(), replicationFactor, dir, nodeJar,
-          extra, netns));
+      nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), membership, dir, nodeJar, extra, netns));
     }
     reaper = new Thread(this::killAll, "kill-dialkv-nodes");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -110,24 +123,73 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a new node (the next id) that joins the running cluster through its members; returns
+   * it at once, joining. Not with network namespaces, which are made for the starting nodes.
+   */
+  public synchronized NodeProcess addNode() throws IOException {
+    if (netns != null) {
+      throw new IllegalStateException("nodes cannot be added to a cluster in network namespaces");
+    }
+    int id = nodes.size() + 1;
+    NodeProcess node = new NodeProcess(id, "127.0.0.1", freePorts(1).get(0),
+        List.of("--join", String.join(",", endpoints())), dir, nodeJar, extraArgs, null);
+    nodes.add(node);
+    node.start();
+    return node;
+  }
+
+  /**
+   * Decommissions a member through the client API and waits for its process to stop (a node that
+   * left stops by itself); from then on it is no longer among {@link #nodeIds()}.
+   *
+   * @return what the node streamed
+   */
+  public MembershipChangeResponse decommission(int id, Duration limit) throws InterruptedException {
+    MembershipChangeResponse change;
+    try (DialClient client = client()) {
+      change = client.decommission(id, limit);
+    }
+    departed.add(id);
+    poll(() -> !node(id).isAlive(), Duration.ofSeconds(30), "n" + id + " did not stop after leaving");
+    return change;
+  }
+
+  /** Waits until the node is a normal member (joined), as it sees itself. */
+  public void awaitJoined(int id, Duration limit) throws InterruptedException {
+    try (DialClient client = client()) {
+      poll(() -> {
+        try {
+          return client.topology(node(id).endpoint()).getNodesList().stream()
+              .anyMatch(n -> n.getNodeId() == id && n.getState() == NodeState.NODE_STATE_NORMAL);
+        } catch (DialException e) {
+          return false;
+        }
+      }, limit, "n" + id + " did not join");
+    }
+  }
+
+  /** Members: the nodes started, but those decommissioned. */
   public int size() {
-    return nodes.size();
+    return nodeIds().size();
   }
 
   public int replicationFactor() {
     return replicationFactor;
   }
 
+  /** The members' ids: every node started, but those decommissioned. */
   public List<Integer> nodeIds() {
-    return nodes.stream().map(NodeProcess::id).toList();
+    return nodes.stream().map(NodeProcess::id).filter(id -> !departed.contains(id)).toList();
   }
 
+  /** Any node ever started, decommissioned ones included. */
   public NodeProcess node(int id) {
     return nodes.get(id - 1);
   }
 
   public List<String> endpoints() {
-    return nodes.stream().map(NodeProcess::endpoint).toList();
+    return nodeIds().stream().map(id -> node(id).endpoint()).toList();
   }
 
   public DialClient client() {

@@ -28,6 +28,7 @@ final class SteadyWorkload implements AutoCloseable {
   private final long maxOps;
   private final long deadlineNanos;
   private final CountDownLatch finished;
+  private final boolean freshKeys;
   private volatile boolean stopped;
 
   final AtomicLong ops = new AtomicLong();
@@ -36,8 +37,19 @@ final class SteadyWorkload implements AutoCloseable {
   final AtomicInteger inFlight = new AtomicInteger();
   final List<DialException> readFailures = new CopyOnWriteArrayList<>();
   final Map<DialException.Kind, AtomicLong> writeFailures = new ConcurrentHashMap<>();
+  /** With fresh keys: every acknowledged write, key to value. */
+  final Map<String, String> acknowledged = new ConcurrentHashMap<>();
 
   SteadyWorkload(DialClient client, Consistency level, int workers, long maxOps, Duration maxTime) {
+    this(client, level, workers, maxOps, maxTime, false);
+  }
+
+  /**
+   * @param freshKeys write each key once and remember the acknowledged ones (to look for lost
+   *     writes afterwards), reading the key written last; otherwise overwrite 50 keys per worker
+   */
+  SteadyWorkload(DialClient client, Consistency level, int workers, long maxOps, Duration maxTime, boolean freshKeys) {
+    this.freshKeys = freshKeys;
     this.client = client;
     this.level = level;
     this.workers = workers;
@@ -60,17 +72,21 @@ final class SteadyWorkload implements AutoCloseable {
     }
     ops.incrementAndGet();
     inFlight.incrementAndGet();
-    String key = "steady-" + worker + "-" + (n % 50);
     boolean write = n % 2 == 0;
+    String key = "steady-" + worker + "-" + (freshKeys ? (write ? n : n - 1) : n % 50);
+    String value = "v" + n;
     CompletableFuture<?> call =
         write
-            ? client.putAsync(key, ("v" + n).getBytes(StandardCharsets.UTF_8), level)
+            ? client.putAsync(key, value.getBytes(StandardCharsets.UTF_8), level)
             : client.getAsync(key, level, false);
     call.whenComplete((r, t) -> {
       inFlight.decrementAndGet();
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       if (cause == null) {
         (write ? writesOk : readsOk).incrementAndGet();
+        if (write && freshKeys) {
+          acknowledged.put(key, value);
+        }
       } else if (cause instanceof DialException d) {
         if (write) {
           writeFailures.computeIfAbsent(d.kind(), k -> new AtomicLong()).incrementAndGet();

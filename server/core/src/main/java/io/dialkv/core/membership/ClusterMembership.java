@@ -332,7 +332,7 @@ public final class ClusterMembership {
     return done.whenComplete((result, failure) -> {
       changeInProgress = false;
       if (failure == null) {
-        log.info("n{}: n{} is {}: streamed {} rows (~{} bytes) from {} in {} ms; ring shares now {}", selfId,
+        log.info("n{}: n{} is now {}: streamed {} rows (~{} bytes) from {} in {} ms; ring shares now {}", selfId,
             result.nodeId(), finalStatus.label(), result.rowsStreamed(), result.bytesStreamed(),
             sources.stream().map(n -> "n" + n).toList(), result.millis(), shares());
       } else if (transitional.status() == MemberStatus.LEAVING) {

@@ -61,6 +61,7 @@ public final class DialNode {
   private final HybridClock hlc;
   private final CompletableFuture<MembershipChange> joined = new CompletableFuture<>();
   private volatile boolean stopped;
+  private volatile boolean decommissioning;
 
   public DialNode(
       NodeConfig config, Transport transport, Storage storage, Clock clock, Scheduler scheduler) {
@@ -192,10 +193,15 @@ public final class DialNode {
    * the replication factor. The node stops gossiping once out; its process should then stop.
    */
   public CompletableFuture<MembershipChange> decommission() {
-    return onLoop(() -> membership.decommission().thenApply(change -> {
-      heartbeats.stop();
-      return change;
-    }));
+    return onLoop(() -> {
+      decommissioning = true;
+      return membership.decommission().whenComplete((change, failure) -> {
+        if (failure == null) {
+          heartbeats.stop();
+        }
+        decommissioning = false;
+      });
+    });
   }
 
   /** Takes a dead node out of the cluster, copying its ranges from their surviving replicas. */
@@ -203,9 +209,12 @@ public final class DialNode {
     return onLoop(() -> membership.remove(node));
   }
 
-  /** Whether this node has left the cluster (decommissioned or removed). */
+  /**
+   * Whether this node has left the cluster: its decommission is complete (answered), or the
+   * cluster removed it.
+   */
   public boolean hasLeft() {
-    return membership.selfStatus() == MemberStatus.LEFT;
+    return !decommissioning && membership.selfStatus() == MemberStatus.LEFT;
   }
 
   /**
