@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       "Writes history.edn, results.json and report.html to --out and prints the trade-off table."
     },
     footer = {"", "Nemeses: none, partition-halves, partition-majorities-ring, bridge, isolate-node, kill, pause, "
-        + "clock-skew.", "Exit status: 0 the test ran (whatever it found); 1 it could not run; 2 usage error."})
+        + "clock-skew, membership (a new node joins, then is decommissioned, in turn; not with --partition netns).",
+        "Exit status: 0 the test ran (whatever it found); 1 it could not run; 2 usage error."})
 final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

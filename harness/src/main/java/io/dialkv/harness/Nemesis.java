@@ -1,5 +1,6 @@
 package io.dialkv.harness;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -14,7 +15,7 @@ import java.util.Set;
 public interface Nemesis {
   List<String> NAMES =
       List.of("none", "partition-halves", "partition-majorities-ring", "bridge", "isolate-node", "kill", "pause",
-          "clock-skew");
+          "clock-skew", "membership");
 
   String name();
 
@@ -41,6 +42,7 @@ public interface Nemesis {
       case "kill" -> new ProcessFault(true);
       case "pause" -> new ProcessFault(false);
       case "clock-skew" -> new ClockSkew();
+      case "membership" -> new MembershipChange();
       default -> throw new IllegalArgumentException(
           "unknown nemesis '" + name + "'; nemeses: " + String.join(", ", NAMES));
     };
@@ -165,6 +167,71 @@ public interface Nemesis {
         }
       }
       victims.clear();
+    }
+  }
+
+  /**
+   * Changes the membership while the workload runs: a new node joins (streaming the ranges it
+   * takes over), and at the next fault the node that joined is decommissioned (streaming them
+   * back), and so on. The change runs during the fault window; healing waits for it to finish.
+   */
+  final class MembershipChange implements Nemesis {
+    private static final Duration LIMIT = Duration.ofSeconds(120);
+    private Integer joined;
+    private Thread change;
+    private final List<String> failures = new ArrayList<>();
+
+    @Override
+    public String name() {
+      return "membership";
+    }
+
+    @Override
+    public String inject(ProcessCluster cluster, Random random) throws Exception {
+      if (joined == null) {
+        NodeProcess node = cluster.addNode();
+        joined = node.id();
+        change = start("nemesis-join-n" + node.id(), "join of n" + node.id(),
+            () -> cluster.awaitJoined(node.id(), LIMIT));
+        return "join n" + node.id();
+      }
+      int leaving = joined;
+      joined = null;
+      change = start("nemesis-decommission-n" + leaving, "decommission of n" + leaving,
+          () -> cluster.decommission(leaving, LIMIT));
+      return "decommission n" + leaving;
+    }
+
+    private interface Change {
+      void run() throws Exception;
+    }
+
+    private Thread start(String threadName, String what, Change c) {
+      Thread t = new Thread(() -> {
+        try {
+          c.run();
+        } catch (Exception e) {
+          synchronized (failures) {
+            failures.add(what + ": " + e.getMessage());
+          }
+        }
+      }, threadName);
+      t.setDaemon(true);
+      t.start();
+      return t;
+    }
+
+    @Override
+    public void heal(ProcessCluster cluster) throws Exception {
+      if (change != null) {
+        change.join(LIMIT.toMillis() + 30_000);
+        change = null;
+      }
+      synchronized (failures) {
+        if (!failures.isEmpty()) {
+          throw new IllegalStateException("membership change failed: " + failures);
+        }
+      }
     }
   }
 

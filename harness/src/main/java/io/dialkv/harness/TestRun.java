@@ -80,6 +80,10 @@ public final class TestRun {
       RegisterWorkload.consistencyOf(level, false); // fail early on a typo
     }
     Nemesis nemesis = Nemesis.byName(o.nemesis());
+    if (o.nemesis().equals("membership") && o.partitionBackend().equals("netns")) {
+      throw new IllegalArgumentException(
+          "the membership nemesis adds nodes, which the netns back-end cannot give a namespace; use --partition-backend links");
+    }
     Files.createDirectories(o.outDir());
     Random random = new Random(o.seed());
     NetnsNetwork netns = null;
