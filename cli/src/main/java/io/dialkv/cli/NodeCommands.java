@@ -98,9 +98,11 @@ final class NodeCommands implements Runnable {
       out.println(Printer.json(r));
       return;
     }
-    out.printf("n%d %s: %,d rows (%.1f MB) streamed from %s to the ranges' next owners in %.1f s%n",
+    out.printf("n%d %s: %,d rows (%.1f MB) streamed from %s to the ranges' next owners in %.1f s"
+            + " (%.1f s in all, with waiting for every node to learn of the change)%n",
         r.getNodeId(), what, r.getRowsStreamed(), r.getBytesStreamed() / 1e6,
-        r.getSourceNodeIdsList().stream().map(id -> "n" + id).toList(), r.getMillis() / 1000.0);
+        r.getSourceNodeIdsList().stream().map(id -> "n" + id).toList(), r.getStreamMillis() / 1000.0,
+        r.getMillis() / 1000.0);
     TopologyResponse t = c.topology();
     out.println("ring shares now:");
     for (NodeInfo n : t.getNodesList()) {

@@ -96,6 +96,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         .setRowsStreamed(c.rowsStreamed())
         .setBytesStreamed(c.bytesStreamed())
         .setMillis(c.millis())
+        .setStreamMillis(c.streamMillis())
         .build();
   }
 

@@ -312,18 +312,21 @@ public final class ClusterMembership {
     changeInProgress = true;
     long start = clock.monotonicNanos();
     List<Integer> sources = new ArrayList<>();
+    long[] streamStart = {0};
     CompletableFuture<MembershipChange> done = awaitAgreement()
         .thenCompose(agreed -> after(writeTimeout))
         .thenCompose(paused -> {
           List<RangeStreamer.Transfer> transfers = plan.get();
           sources.addAll(RangeStreamer.sources(transfers));
+          streamStart[0] = clock.monotonicNanos();
           return streamer.run(transfers);
         })
         .thenCompose(totals -> {
           Member current = membership().member(transitional.id()).orElseThrow();
           change(current.to(finalStatus));
+          long now = clock.monotonicNanos();
           MembershipChange result = new MembershipChange(transitional.id(), finalStatus, List.copyOf(sources),
-              totals.rows(), totals.bytes(), (clock.monotonicNanos() - start) / 1_000_000);
+              totals.rows(), totals.bytes(), (now - streamStart[0]) / 1_000_000, (now - start) / 1_000_000);
           // A departure must reach everyone before the node goes; a join is served already.
           return (finalStatus == MemberStatus.LEFT ? awaitAgreement().exceptionally(e -> null)
                   : CompletableFuture.<Void>completedFuture(null))
@@ -332,9 +335,9 @@ public final class ClusterMembership {
     return done.whenComplete((result, failure) -> {
       changeInProgress = false;
       if (failure == null) {
-        log.info("n{}: n{} is now {}: streamed {} rows (~{} bytes) from {} in {} ms; ring shares now {}", selfId,
-            result.nodeId(), finalStatus.label(), result.rowsStreamed(), result.bytesStreamed(),
-            sources.stream().map(n -> "n" + n).toList(), result.millis(), shares());
+        log.info("n{}: n{} is now {}: streamed {} rows (~{} bytes) from {} in {} ms ({} ms in all); ring shares now {}",
+            selfId, result.nodeId(), finalStatus.label(), result.rowsStreamed(), result.bytesStreamed(),
+            sources.stream().map(n -> "n" + n).toList(), result.streamMillis(), result.millis(), shares());
       } else if (transitional.status() == MemberStatus.LEAVING) {
         Member current = membership().member(transitional.id()).orElseThrow();
         if (current.status() == MemberStatus.LEAVING) {

@@ -11,7 +11,14 @@ import java.util.List;
  * @param sources the nodes rows were streamed from
  * @param rowsStreamed rows streamed to the ranges' new owners
  * @param bytesStreamed their approximate size
+ * @param streamMillis how long the streaming took
  * @param millis how long the whole change took, waiting for the cluster to learn of it included
  */
 public record MembershipChange(
-    int nodeId, MemberStatus became, List<Integer> sources, long rowsStreamed, long bytesStreamed, long millis) {}
+    int nodeId,
+    MemberStatus became,
+    List<Integer> sources,
+    long rowsStreamed,
+    long bytesStreamed,
+    long streamMillis,
+    long millis) {}

@@ -9,6 +9,7 @@ import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -46,11 +47,21 @@ final class RangeStreamer {
     this.timeout = timeout;
   }
 
-  /** Runs the transfers one after another. */
+  /**
+   * Runs the transfers: those from different sources side by side, those from one source one after
+   * another (each page costs the source a scan of its rows).
+   */
   CompletableFuture<Totals> run(List<Transfer> transfers) {
-    CompletableFuture<Totals> all = CompletableFuture.completedFuture(new Totals(0, 0));
+    Map<Integer, CompletableFuture<Totals>> bySource = new LinkedHashMap<>();
     for (Transfer t : transfers) {
-      all = all.thenCompose(sum -> page(t, "", new Totals(0, 0)).thenApply(sum::plus));
+      CompletableFuture<Totals> chain = bySource.get(t.source());
+      bySource.put(t.source(), chain == null
+          ? page(t, "", new Totals(0, 0))
+          : chain.thenCompose(sum -> page(t, "", new Totals(0, 0)).thenApply(sum::plus)));
+    }
+    CompletableFuture<Totals> all = CompletableFuture.completedFuture(new Totals(0, 0));
+    for (CompletableFuture<Totals> chain : bySource.values()) {
+      all = all.thenCombine(chain, Totals::plus);
     }
     return all;
   }
