@@ -38,12 +38,12 @@ final class ClusterCommands implements Runnable {
       name = "status",
       mixinStandardHelpOptions = true,
       description = {
-        "Nodes, addresses, up/down (as the answering node's failure detector sees them), each",
-        "node's state (joining: streaming the ranges it will own; normal; leaving: streaming its",
-        "ranges away), its share of the ring (now>after while a node joins or leaves), and what",
-        "this client's balancer sees of each node:",
-        "HEALTHY, NOT_SERVING (starting, draining or cut off from its peers), EJECTED (failed",
-        "requests in a row), DOWN (cannot connect) or CONNECTING."
+        "Nodes, addresses, up/down (as the answering node's failure detector sees them), each "
+            + "node's state (joining: streaming the ranges it will own; normal; leaving: streaming its "
+            + "ranges away), its share of the ring (now>after while a node joins or leaves), and what "
+            + "this client's balancer sees of each node: HEALTHY, NOT_SERVING (starting, joining, "
+            + "leaving, draining or cut off from its peers), EJECTED (failed requests in a row), DOWN "
+            + "(cannot connect) or CONNECTING."
       },
       footer = {"", ExitCodes.HELP})
   static final class Status implements Callable<Integer> {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
     name = "node",
     mixinStandardHelpOptions = true,
     description = {
-      "Take a node out of the running cluster. (A node joins by being started with",
-      "dialkv-node --join SEED, or cluster-scripts/add-node.sh.)"
+      "Take a node out of the running cluster. (A node joins by being started with "
+          + "dialkv-node --join SEED, or cluster-scripts/add-node.sh.)"
     },
     subcommands = {NodeCommands.Decommission.class, NodeCommands.Remove.class})
 final class NodeCommands implements Runnable {
@@ -32,33 +32,51 @@ final class NodeCommands implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: decommission or remove");
   }
 
-  @Command(
-      name = "decommission",
-      mixinStandardHelpOptions = true,
-      description = {
-        "The node streams every range it holds to the node that owns it next, while writes to",
-        "those ranges go to both, then leaves the cluster and its process stops. Refused (exit",
-        "status 5, with the reason) if fewer nodes than the replication factor would remain, if",
-        "another node is joining or leaving, or if a node is down."
-      },
-      footer = {"", ExitCodes.HELP})
-  static final class Decommission implements Callable<Integer> {
+  /** What both subcommands share: the node, the time limit, the report. */
+  abstract static class Change implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ClientOptions client;
 
-    @Parameters(paramLabel = "N", description = "The id of the node to decommission.")
+    @Parameters(paramLabel = "N", description = "The id of the node.")
     int nodeId;
 
     @Option(names = "--wait-ms", defaultValue = "600000",
         description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
     long waitMillis;
 
+    abstract MembershipChangeResponse change(DialClient c, Duration limit);
+
+    /** The past participle for the report: decommissioned, removed. */
+    abstract String done();
+
     @Override
     public Integer call() {
       try (DialClient c = client.connect()) {
-        report(spec, client, c, c.decommission(nodeId, Duration.ofMillis(waitMillis)), "decommissioned");
+        report(spec, client, c, change(c, Duration.ofMillis(waitMillis)), done());
         return ExitCodes.OK;
       }
+    }
+  }
+
+  @Command(
+      name = "decommission",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The node streams every range it holds to the node that owns it next, while writes to "
+            + "those ranges go to both, then leaves the cluster and its process stops. Refused (exit "
+            + "status 5, with the reason) if fewer nodes than the replication factor would remain, if "
+            + "another node is joining or leaving, or if a node is down."
+      },
+      footer = {"", ExitCodes.HELP})
+  static final class Decommission extends Change {
+    @Override
+    MembershipChangeResponse change(DialClient c, Duration limit) {
+      return c.decommission(nodeId, limit);
+    }
+
+    @Override
+    String done() {
+      return "decommissioned";
     }
   }
 
@@ -66,28 +84,20 @@ final class NodeCommands implements Runnable {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = {
-        "For a node that is dead for good: a live node copies each of its ranges from their",
-        "surviving replicas to the node that owns it next, then the dead node is out of the ring.",
-        "Refused if the node is up (decommission it instead), and as for decommission."
+        "For a node that is dead for good: a live node copies each of its ranges from their "
+            + "surviving replicas to the node that owns it next, then the dead node is out of the ring. "
+            + "Refused if the node is up (decommission it instead), and as for decommission."
       },
       footer = {"", ExitCodes.HELP})
-  static final class Remove implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin ClientOptions client;
-
-    @Parameters(paramLabel = "N", description = "The id of the dead node to remove.")
-    int nodeId;
-
-    @Option(names = "--wait-ms", defaultValue = "600000",
-        description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
-    long waitMillis;
+  static final class Remove extends Change {
+    @Override
+    MembershipChangeResponse change(DialClient c, Duration limit) {
+      return c.removeNode(nodeId, limit);
+    }
 
     @Override
-    public Integer call() {
-      try (DialClient c = client.connect()) {
-        report(spec, client, c, c.removeNode(nodeId, Duration.ofMillis(waitMillis)), "removed");
-        return ExitCodes.OK;
-      }
+    String done() {
+      return "removed";
     }
   }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LongPartitionTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"partition-halves", "partition-majorities-ring", "bridge", "isolate-node", "kill", "pause",
-      "clock-skew"})
+      "clock-skew", "membership"})
   void quorumAndAllLoseNoAcknowledgedWriteUnderAnyNemesis(String nemesis) throws Exception {
     TestRun.Result result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE"), nemesis,
         Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(10), 5, 1, Duration.ofMillis(20), 7,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.dialkv.cli.DialCli;
 import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
 import io.dialkv.core.ring.TokenRing;
@@ -14,7 +15,8 @@ import io.dialkv.proto.v1.GetResponse;
 import io.dialkv.proto.v1.MembershipChangeResponse;
 import io.dialkv.proto.v1.NodeInfo;
 import io.dialkv.proto.v1.TopologyResponse;
-import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -136,6 +138,12 @@ class MembershipChangeTest {
                 assertThat(e.getMessage()).contains("n9 is not a member; members are [n1, n2, n3]"));
         assertThat(client.topology().getNodesCount()).isEqualTo(3);
       }
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int exit = DialCli.run(new String[] {"node", "decommission", "1", "-e", cluster.node(1).endpoint()},
+          new PrintWriter(out, true), new PrintWriter(err, true));
+      assertThat(exit).as("exit status of a refused change").isEqualTo(5);
+      assertThat(err.toString()).contains("cannot decommission n1: the 2 nodes left could not hold 3 replicas");
 
       // A node started with an id already in use is refused before it starts.
       Path data = Files.createTempDirectory(Clusters.dir().toAbsolutePath(), "duplicate-");

@@ -1,19 +1,16 @@
 package io.dialkv.core.sim;
 
+import static io.dialkv.core.sim.SimValues.b;
+import static io.dialkv.core.sim.SimValues.onDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dialkv.core.coordinator.UnavailableException;
-import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
-import io.dialkv.core.data.Mutation;
-import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.PendingHints;
 import io.dialkv.core.node.NodeConfig;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,15 +21,7 @@ import org.junit.jupiter.api.Test;
 class HealingTest {
   private static final Duration HEARTBEATS_SETTLE = Duration.ofSeconds(5);
 
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
-  private static String onDisk(SimCluster cluster, int node, String key) {
-    Optional<Row> row = cluster.disk(node).get(key);
-    Cell cell = row.map(r -> r.liveCells().get(Mutation.VALUE_CELL)).orElse(null);
-    return cell == null ? null : new String(cell.valueUnsafe(), StandardCharsets.UTF_8);
-  }
 
   private static SimCluster start(long seed, double readRepairChance, long maxHints, Duration window) {
     return SimCluster.start(3, seed, c -> c.withHealing(

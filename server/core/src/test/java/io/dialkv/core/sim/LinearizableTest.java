@@ -1,5 +1,6 @@
 package io.dialkv.core.sim;
 
+import static io.dialkv.core.sim.SimValues.b;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,9 +19,6 @@ import org.junit.jupiter.api.Test;
 
 /** LINEARIZABLE on simulated clusters: Paxos under competition, partitions and skewed clocks. */
 class LinearizableTest {
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
   private static String value(ReadResult r) {
     Cell c = r.row().liveCells().get(Mutation.VALUE_CELL);

@@ -1,12 +1,12 @@
 package io.dialkv.core.sim;
 
+import static io.dialkv.core.sim.SimValues.b;
+import static io.dialkv.core.sim.SimValues.onDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Mutation;
-import io.dialkv.core.data.Row;
 import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.membership.MembershipChange;
 import io.dialkv.core.membership.MembershipChangeRefusedException;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -30,15 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class MembershipTest {
 
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
-  private static String onDisk(SimCluster cluster, int node, String key) {
-    Optional<Row> row = cluster.disk(node).get(key);
-    Cell cell = row.map(r -> r.liveCells().get(Mutation.VALUE_CELL)).orElse(null);
-    return cell == null ? null : new String(cell.valueUnsafe(), StandardCharsets.UTF_8);
-  }
 
   /**
    * QUORUM writes of fresh keys, one every 2 ms of simulated time, each through the next running

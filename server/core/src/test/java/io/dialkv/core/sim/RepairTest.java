@@ -1,15 +1,12 @@
 package io.dialkv.core.sim;
 
+import static io.dialkv.core.sim.SimValues.b;
+import static io.dialkv.core.sim.SimValues.onDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
-import io.dialkv.core.data.Mutation;
-import io.dialkv.core.data.Row;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.core.repair.RepairReport;
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,19 +16,11 @@ import org.junit.jupiter.api.Test;
  * that agree streams nothing.
  */
 class RepairTest {
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
   private static SimCluster start(int size, long seed) {
     return SimCluster.start(size, seed, c -> c.withHealing(NodeConfig.Healing.off()));
   }
 
-  private static String onDisk(SimCluster cluster, int node, String key) {
-    Optional<Row> row = cluster.disk(node).get(key);
-    Cell cell = row.map(r -> r.liveCells().get(Mutation.VALUE_CELL)).orElse(null);
-    return cell == null ? null : new String(cell.valueUnsafe(), StandardCharsets.UTF_8);
-  }
 
   @Test
   void aWipedNodeGetsEveryRowOfItsRangesBack() {

@@ -1,5 +1,6 @@
 package io.dialkv.core.sim;
 
+import static io.dialkv.core.sim.SimValues.b;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,9 +28,6 @@ import org.junit.jupiter.api.Test;
 class SimClusterTest {
   private static final String KEY = "greeting";
 
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
 
   private static String value(ReadResult r) {
     Cell c = r.row().liveCells().get(Mutation.VALUE_CELL);
