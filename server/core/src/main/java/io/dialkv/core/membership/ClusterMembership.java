@@ -202,7 +202,9 @@ public final class ClusterMembership {
           new MembershipChangeRefusedException("n" + selfId + " is " + self.status().label() + ", not joining"));
     }
     log.info("n{}: joining the cluster; waiting for every live node to learn of it", selfId);
-    return runChange(self, MemberStatus.NORMAL, this::transfersFromTopology);
+    // Only the spans this node gains: another node joining at the same time streams its own.
+    return runChange(self, MemberStatus.NORMAL,
+        () -> transfersFromTopology().stream().filter(t -> t.target() == selfId).toList());
   }
 
   /** Streams this node's ranges to their next owners, then leaves the cluster. */
