@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
+import io.dialkv.core.ring.TokenRing;
 import io.dialkv.proto.v1.Consistency;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,6 +107,28 @@ class BalancerTest {
     awaitStates(client, Map.of(5, NodeState.HEALTHY));
     assertThat(run(500, 8, i -> client.getAsync("k" + i, Consistency.ONE, false))).isEmpty();
     assertThat(cluster.node(5).served.get()).isBetween(90L, 110L);
+  }
+
+  @Test
+  void aJoiningNodeIsNoReplicaForTokenAwareRoutingUntilItIsNormal() throws Exception {
+    cluster.node(5).state(io.dialkv.proto.v1.NodeState.NODE_STATE_JOINING);
+    DialClient client = client("token-aware");
+    TokenRing servingRing = TokenRing.create(List.of(1, 2, 3, 4), 64, FakeCluster.REPLICATION_FACTOR);
+    cluster.resetCounts();
+    assertThat(run(1_000, 16, i -> client.getAsync("key-" + i, Consistency.ONE, false))).isEmpty();
+    assertThat(cluster.node(5).served.get()).as("requests to the joining n5").isZero();
+    for (FakeCluster.FakeNode node : cluster.nodes()) {
+      for (String key : node.keys.drain()) {
+        assertThat(servingRing.replicasFor(key)).as("%s served by n%d", key, node.id).contains(node.id);
+      }
+    }
+
+    cluster.node(5).state(io.dialkv.proto.v1.NodeState.NODE_STATE_NORMAL);
+    await().atMost(WAIT).untilAsserted(() -> {
+      cluster.resetCounts();
+      assertThat(run(500, 16, i -> client.getAsync("key-" + i, Consistency.ONE, false))).isEmpty();
+      assertThat(cluster.node(5).served.get()).as("requests to n5 once normal").isPositive();
+    });
   }
 
   @Test

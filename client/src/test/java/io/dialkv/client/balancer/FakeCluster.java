@@ -9,6 +9,7 @@ import io.dialkv.proto.v1.GetRequest;
 import io.dialkv.proto.v1.GetResponse;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
+import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.PutRequest;
 import io.dialkv.proto.v1.PutResponse;
 import io.dialkv.proto.v1.TopologyRequest;
@@ -84,6 +85,7 @@ final class FakeCluster implements AutoCloseable {
               .setNodeId(n.id)
               .setAddress(n.endpoint())
               .setLiveness(n.running() ? Liveness.UP : Liveness.DOWN)
+              .setState(n.state)
               .addAllTokens(ring.tokensOf(n.id))
               .setTokenCount(ring.tokensOf(n.id).size()));
     }
@@ -103,6 +105,7 @@ final class FakeCluster implements AutoCloseable {
     private volatile long delayMillis;
     private volatile Status broken;
     private volatile boolean listed = true;
+    private volatile NodeState state = NodeState.NODE_STATE_NORMAL;
     private volatile int port;
     private volatile Server server;
     private HealthStatusManager health;
@@ -155,6 +158,11 @@ final class FakeCluster implements AutoCloseable {
     /** Whether the topology lists this node (a node joining or leaving the cluster). */
     void listed(boolean listed) {
       this.listed = listed;
+    }
+
+    /** The membership state the topology reports for this node. */
+    void state(NodeState state) {
+      this.state = state;
     }
 
     void slow(long millis) {
