@@ -188,7 +188,8 @@ public final class GrpcTransport implements Transport {
       fetch.spans().forEach(span -> b.addSpans(
           io.dialkv.proto.v1.peer.TokenSpan.newBuilder().setStart(span.start()).setEnd(span.end())));
       relay(to, channel, stub.fetchRows(b.build()),
-          r -> new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore()),
+          r -> new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
+              r.getResumeAfter()),
           reply);
     } else if (request instanceof ApplyRowsRequest apply) {
       relay(to, channel,

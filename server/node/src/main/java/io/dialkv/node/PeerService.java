@@ -180,6 +180,7 @@ final class PeerService extends PeerGrpc.PeerImplBase {
             .setNodeId(r.nodeId())
             .addAllRows(ProtoCodec.toProto(r.rows()))
             .setMore(r.more())
+            .setResumeAfter(r.resumeAfter())
             .build(),
         response);
   }

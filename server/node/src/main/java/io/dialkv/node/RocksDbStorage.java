@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -266,6 +267,29 @@ public final class RocksDbStorage implements Storage {
           visitor.accept(key, ProtoCodec.fromProto(io.dialkv.proto.v1.peer.Row.parseFrom(it.value())));
         } catch (InvalidProtocolBufferException e) {
           throw new IllegalStateException("row '" + key + "' in " + directory + " is corrupt", e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void scanAfter(String afterKey, BiPredicate<String, Row> visitor) {
+    byte[] after = afterKey.getBytes(StandardCharsets.UTF_8);
+    try (RocksIterator it = db.newIterator(rows)) {
+      it.seek(after);
+      if (it.isValid() && java.util.Arrays.equals(it.key(), after)) {
+        it.next();
+      }
+      for (; it.isValid(); it.next()) {
+        String key = new String(it.key(), StandardCharsets.UTF_8);
+        Row row;
+        try {
+          row = ProtoCodec.fromProto(io.dialkv.proto.v1.peer.Row.parseFrom(it.value()));
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("row '" + key + "' in " + directory + " is corrupt", e);
+        }
+        if (!visitor.test(key, row)) {
+          return;
         }
       }
     }

@@ -72,15 +72,13 @@ final class RangeStreamer {
         return CompletableFuture.completedFuture(sofar);
       }
       long bytes = 0;
-      String last = "";
       for (Map.Entry<String, Row> e : page.rows().entrySet()) {
         bytes += e.getValue().approximateBytes(e.getKey());
-        last = e.getKey();
       }
       Totals now = sofar.plus(new Totals(page.rows().size(), bytes));
-      String next = last;
-      return apply(t.target(), page.rows())
-          .thenCompose(done -> page.more() ? page(t, next, now) : CompletableFuture.completedFuture(now));
+      return apply(t.target(), page.rows()).thenCompose(done -> page.more()
+          ? page(t, page.resumeAfter(), now)
+          : CompletableFuture.completedFuture(now));
     });
   }
 

@@ -89,29 +89,30 @@ public final class ReplicaHandler implements PeerHandler {
   }
 
   /**
-   * One page of the stored rows whose tokens lie in the spans, in key order after {@code afterKey}
-   * and up to about {@code maxBytes}: what a node taking over ranges streams.
+   * One page of the stored rows whose tokens lie in the spans, in the storage's key order after
+   * {@code afterKey} and up to about {@code maxBytes}: what a node taking over ranges streams. The
+   * scan stops at the page's end, so streaming a node's rows costs one pass over them in all.
    */
   public FetchRowsResponse rowsIn(List<TokenSpan> spans, String afterKey, int maxBytes) {
     Map<String, Row> page = new TreeMap<>();
     long[] bytes = {0};
     boolean[] more = {false};
-    storage.scan((key, row) -> {
-      if (more[0] || key.compareTo(afterKey) <= 0) {
-        return;
-      }
+    String[] last = {afterKey};
+    storage.scanAfter(afterKey, (key, row) -> {
       long token = TokenRing.tokenOf(key);
       if (spans.stream().noneMatch(s -> s.contains(token))) {
-        return;
+        return true;
       }
       if (bytes[0] >= maxBytes) {
         more[0] = true;
-        return;
+        return false;
       }
       page.put(key, row);
+      last[0] = key;
       bytes[0] += row.approximateBytes(key);
+      return true;
     });
-    return new FetchRowsResponse(selfId, page, more[0]);
+    return new FetchRowsResponse(selfId, page, more[0], last[0]);
   }
 
   /** One pass over the stored rows: the Merkle leaves of each requested range. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 
 /**
  * Storage in a sorted map. Survives a simulated crash and restart of its node (the test keeps the
@@ -125,6 +126,16 @@ public final class InMemoryStorage implements Storage {
   public synchronized void scan(BiConsumer<String, Row> visitor) {
     checkOpen();
     new TreeMap<>(rows).forEach(visitor);
+  }
+
+  @Override
+  public synchronized void scanAfter(String afterKey, BiPredicate<String, Row> visitor) {
+    checkOpen();
+    for (Map.Entry<String, Row> e : new TreeMap<>(rows.tailMap(afterKey, false)).entrySet()) {
+      if (!visitor.test(e.getKey(), e.getValue())) {
+        return;
+      }
+    }
   }
 
   @Override

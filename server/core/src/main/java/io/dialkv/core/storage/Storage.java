@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 
 /**
  * A node's durable rows. The core merges; storage only keeps what it is given.
@@ -70,6 +71,13 @@ public interface Storage extends AutoCloseable {
 
   /** Calls the visitor with every stored row, in key order (for anti-entropy repair). */
   void scan(BiConsumer<String, Row> visitor);
+
+  /**
+   * Calls the visitor with the stored rows whose keys come after {@code afterKey} ("" for all), in
+   * this storage's own key order, until it returns false. A scan resumed after the last key it saw
+   * continues exactly where it stopped: how ranges are streamed page by page.
+   */
+  void scanAfter(String afterKey, BiPredicate<String, Row> visitor);
 
   /** Number of stored rows, possibly estimated. */
   long approximateRowCount();
