@@ -90,6 +90,25 @@ public final class HintedHandoff {
     running = false;
   }
 
+  /**
+   * Drops every hint for a node that has left the cluster: the writes it missed went to the other
+   * replicas and to the ranges' next owners, and it will never be back to take them.
+   */
+  public void forget(int target) {
+    if (pending.getOrDefault(target, 0L) == 0) {
+      return;
+    }
+    long n = 0;
+    for (List<Hint> batch = storage.hints(target, BATCH); !batch.isEmpty(); batch = storage.hints(target, BATCH)) {
+      batch.forEach(storage::deleteHint);
+      n += batch.size();
+    }
+    pending.remove(target);
+    oldestCreated.remove(target);
+    dropped.remove(target);
+    log.info("n{}: dropped {} hints for n{}, which left the cluster", selfId, n, target);
+  }
+
   /** Keeps a write that {@code target} missed, unless the replica is past its bounds. */
   public void store(int target, String key, Row row) {
     if (maxHintsPerTarget == 0) {

@@ -91,7 +91,7 @@ public final class DialNode {
             scheduler,
             config.heartbeatInterval(),
             config.writeTimeout(),
-            topology -> transport.learnAddresses(topology.membership().addresses()));
+            this::onTopologyChange);
     transport.learnAddresses(membership.membership().addresses());
     NodeConfig.Healing healing = config.healing();
     this.hints =
@@ -122,6 +122,16 @@ public final class DialNode {
     this.heartbeats =
         new HeartbeatLoop(
             self, membership, transport, detector, hlc, clock, scheduler, config.heartbeatInterval());
+  }
+
+  /** Follows a change of membership: where peers are, and no hints kept for nodes gone. */
+  private void onTopologyChange(Topology topology) {
+    transport.learnAddresses(topology.membership().addresses());
+    for (Member m : topology.membership().members()) {
+      if (m.status() == MemberStatus.LEFT) {
+        hints.forget(m.id());
+      }
+    }
   }
 
   /**

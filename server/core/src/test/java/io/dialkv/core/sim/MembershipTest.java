@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Mutation;
+import io.dialkv.core.handoff.PendingHints;
 import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.membership.MembershipChange;
 import io.dialkv.core.membership.MembershipChangeRefusedException;
@@ -139,9 +140,11 @@ class MembershipTest {
   @Test
   void aDeadNodeIsRemovedAndItsRangesAreCopiedFromTheSurvivingReplicas() {
     SimCluster cluster = SimCluster.start(5, 3, 303);
-    Map<String, String> acked = writeUntil(cluster, "k-", 600, () -> true);
+    Map<String, String> acked = new TreeMap<>(writeUntil(cluster, "k-", 600, () -> true));
     cluster.crash(4);
     cluster.awaitSeen(1, 4, false);
+    acked.putAll(writeUntil(cluster, "while-down-", 200, () -> true));
+    assertThat(hintsFor(cluster, 1, 4) + hintsFor(cluster, 2, 4)).as("hints kept for the dead n4").isPositive();
 
     MembershipChange change = cluster.await(cluster.node(1).removeNode(4));
 
@@ -152,6 +155,14 @@ class MembershipTest {
       assertThat(cluster.node(viewer).ring().nodes()).containsExactly(1, 2, 3, 5);
     }
     assertEveryReplicaHoldsEveryKey(cluster, 1, acked);
+    for (int node : List.of(1, 2, 3, 5)) {
+      assertThat(hintsFor(cluster, node, 4)).as("hints n%d keeps for n4, which left", node).isZero();
+    }
+  }
+
+  private static long hintsFor(SimCluster cluster, int holder, int target) {
+    return cluster.await(cluster.node(holder).pendingHints()).stream()
+        .filter(p -> p.target() == target).mapToLong(PendingHints::count).sum();
   }
 
   @Test
