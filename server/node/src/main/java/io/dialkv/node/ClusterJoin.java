@@ -1,6 +1,7 @@
 package io.dialkv.node;
 
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.NodeInfo;
 import io.dialkv.proto.v1.NodeState;
 import io.dialkv.proto.v1.TopologyRequest;
@@ -44,6 +45,11 @@ final class ClusterJoin {
       } else if (n.getAddress().equals(selfAddress)) {
         throw new IllegalArgumentException(
             selfAddress + " is already the address of n" + n.getNodeId() + "; give this node its own address");
+      } else if (n.getLiveness() != Liveness.UP) {
+        throw new IllegalArgumentException(
+            "n" + n.getNodeId() + " is down (as n" + topology.getAnsweredByNodeId() + " sees it); every member "
+                + "must be up while ranges move: bring it back, or remove it (dialkv node remove "
+                + n.getNodeId() + ") if it is gone for good");
       } else if (n.getState() == NodeState.NODE_STATE_JOINING || n.getState() == NodeState.NODE_STATE_LEAVING) {
         throw new IllegalArgumentException(
             "n" + n.getNodeId() + " is " + state(n) + "; the cluster makes one membership change at a "

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -212,7 +213,7 @@ public final class ClusterMembership {
     try {
       Member self = membership().member(selfId).orElseThrow();
       refuseUnlessChangeable(self, "decommission");
-      refuseIfAnyPeerDown("decommission n" + selfId);
+      refuseIfAnyPeerDown("decommission n" + selfId, selfId);
       log.info("n{}: decommissioning: streaming its ranges to their next owners", selfId);
       change(self.to(MemberStatus.LEAVING));
       return runChange(membership().member(selfId).orElseThrow(), MemberStatus.LEFT, this::transfersFromTopology);
@@ -236,7 +237,15 @@ public final class ClusterMembership {
         throw new MembershipChangeRefusedException(
             "n" + node + " is up; decommission it (dialkv node decommission " + node + ") so it streams its own ranges");
       }
+      if (target.status() == MemberStatus.JOINING) {
+        // A join abandoned half way: the node owns nothing yet, so it just goes.
+        log.info("n{}: removing n{}, which died while joining", selfId, node);
+        change(target.to(MemberStatus.LEFT));
+        return CompletableFuture.completedFuture(
+            new MembershipChange(node, MemberStatus.LEFT, List.of(), 0, 0, 0, 0));
+      }
       refuseUnlessChangeable(target, "remove");
+      refuseIfAnyPeerDown("remove n" + node, node);
       log.info("n{}: removing dead n{}: copying its ranges from their surviving replicas", selfId, node);
       change(target.to(MemberStatus.LEAVING));
       return runChange(membership().member(node).orElseThrow(), MemberStatus.LEFT, this::transfersFromTopology);
@@ -266,9 +275,9 @@ public final class ClusterMembership {
     }
   }
 
-  private void refuseIfAnyPeerDown(String action) {
+  private void refuseIfAnyPeerDown(String action, int except) {
     long now = clock.monotonicNanos();
-    List<Integer> down = peers().stream().filter(p -> !detector.isAlive(p, now)).toList();
+    List<Integer> down = peers().stream().filter(p -> p != except && !detector.isAlive(p, now)).toList();
     if (!down.isEmpty()) {
       throw new MembershipChangeRefusedException(
           "cannot " + action + " while " + down.stream().map(n -> "n" + n).toList()
@@ -312,10 +321,12 @@ public final class ClusterMembership {
   private CompletableFuture<MembershipChange> runChange(
       Member transitional, MemberStatus finalStatus, java.util.function.Supplier<List<RangeStreamer.Transfer>> plan) {
     changeInProgress = true;
+    // A dead node being removed cannot learn of its removal; every other member must.
+    Set<Integer> excused = transitional.id() == selfId ? Set.of() : Set.of(transitional.id());
     long start = clock.monotonicNanos();
     List<Integer> sources = new ArrayList<>();
     long[] streamStart = {0};
-    CompletableFuture<MembershipChange> done = awaitAgreement()
+    CompletableFuture<MembershipChange> done = awaitAgreement(excused)
         .thenCompose(agreed -> after(writeTimeout))
         .thenCompose(paused -> {
           List<RangeStreamer.Transfer> transfers = plan.get();
@@ -330,7 +341,7 @@ public final class ClusterMembership {
           MembershipChange result = new MembershipChange(transitional.id(), finalStatus, List.copyOf(sources),
               totals.rows(), totals.bytes(), (now - streamStart[0]) / 1_000_000, (now - start) / 1_000_000);
           // A departure must reach everyone before the node goes; a join is served already.
-          return (finalStatus == MemberStatus.LEFT ? awaitAgreement().exceptionally(e -> null)
+          return (finalStatus == MemberStatus.LEFT ? awaitAgreement(excused).exceptionally(e -> null)
                   : CompletableFuture.<Void>completedFuture(null))
               .thenApply(v -> result);
         });
@@ -362,28 +373,33 @@ public final class ClusterMembership {
     return s.toString();
   }
 
-  /** Completes once every live peer has told us a membership digest equal to ours. */
-  private CompletableFuture<Void> awaitAgreement() {
+  /**
+   * Completes once every peer but the excused has told us a membership digest equal to ours. A
+   * peer that is down blocks the change (as Cassandra's consistent range movement does): it could
+   * come back and coordinate writes on the old ring while the ranges move.
+   */
+  private CompletableFuture<Void> awaitAgreement(Set<Integer> excused) {
     CompletableFuture<Void> agreed = new CompletableFuture<>();
     long deadline = clock.monotonicNanos() + AGREEMENT_LIMIT.toNanos();
-    pollAgreement(agreed, deadline);
+    pollAgreement(agreed, deadline, excused);
     return agreed;
   }
 
-  private void pollAgreement(CompletableFuture<Void> agreed, long deadline) {
+  private void pollAgreement(CompletableFuture<Void> agreed, long deadline, Set<Integer> excused) {
     long now = clock.monotonicNanos();
     long digest = membership().digest();
     List<Integer> behind = peers().stream()
-        .filter(p -> detector.isAlive(p, now) && !Long.valueOf(digest).equals(peerDigests.get(p)))
+        .filter(p -> !excused.contains(p) && !Long.valueOf(digest).equals(peerDigests.get(p)))
         .toList();
     if (behind.isEmpty()) {
       agreed.complete(null);
     } else if (now > deadline) {
       agreed.completeExceptionally(new MembershipChangeRefusedException(
-          behind.stream().map(n -> "n" + n).toList() + " did not learn of the change within "
-              + AGREEMENT_LIMIT.toSeconds() + " s"));
+          behind.stream().map(n -> "n" + n + (detector.isAlive(n, now) ? "" : " (down)")).toList()
+              + " did not learn of the change within " + AGREEMENT_LIMIT.toSeconds()
+              + " s; every member must be up while ranges move (remove a dead one first)"));
     } else {
-      scheduler.schedule(pollInterval, () -> pollAgreement(agreed, deadline));
+      scheduler.schedule(pollInterval, () -> pollAgreement(agreed, deadline, excused));
     }
   }
 

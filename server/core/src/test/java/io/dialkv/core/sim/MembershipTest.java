@@ -189,6 +189,30 @@ class MembershipTest {
   }
 
   @Test
+  void aJoinWaitsWhileAMemberIsDownAndAJoinerThatDiedIsRemovedWithoutStreaming() {
+    SimCluster cluster = SimCluster.start(5, 3, 707);
+    cluster.crash(3);
+    cluster.awaitSeen(1, 3, false);
+    DialNode joining = cluster.startJoining(6);
+    cluster.runFor(Duration.ofSeconds(40));
+    assertThat(joining.joined()).as("n6 cannot finish while n3 is down").isNotDone();
+    assertThat(member(cluster, 1, 6).status()).isEqualTo(MemberStatus.JOINING);
+    assertThat(cluster.node(1).ring().nodes()).containsExactly(1, 2, 3, 4, 5);
+
+    // The operator gives up on n6; the half-joined member is removed at once.
+    cluster.crash(6);
+    cluster.awaitSeen(1, 6, false);
+    MembershipChange removed = cluster.await(cluster.node(1).removeNode(6));
+    assertThat(removed.rowsStreamed()).isZero();
+    cluster.runFor(Duration.ofSeconds(2));
+    assertThat(member(cluster, 2, 6)).as("n6 gone from n2's view").isNull();
+    // With n3 back, the cluster can change again.
+    cluster.restart(3);
+    cluster.awaitAllUp();
+    assertThat(cluster.await(cluster.node(5).decommission()).became()).isEqualTo(MemberStatus.LEFT);
+  }
+
+  @Test
   void aRestartedNodeRemembersMembersThatJoinedAfterItsConfiguration() {
     SimCluster cluster = SimCluster.start(4, 3, 606);
     cluster.await(cluster.startJoining(5).joined());
