@@ -41,6 +41,8 @@ while :; do
   if ! is_running "$id"; then
     echo "n$id stopped; its log says:" >&2
     tail -n 5 "$CLUSTER_DIR/logs/n$id.log" >&2
+    # It never became a member: the next add-node.sh may use its id again.
+    sed -i "s/^NODES=.*/NODES=$((id - 1))/" "$CLUSTER_DIR/cluster.env"
     exit 1
   fi
   status="$(DIALKV_ENDPOINTS="127.0.0.1:$port" "$ROOT/cluster-scripts/dialkv" cluster status --direct -o json 2>/dev/null || true)"
