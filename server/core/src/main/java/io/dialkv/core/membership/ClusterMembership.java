@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -319,7 +320,7 @@ public final class ClusterMembership {
    * back to what it was before (a joining node keeps trying).
    */
   private CompletableFuture<MembershipChange> runChange(
-      Member transitional, MemberStatus finalStatus, java.util.function.Supplier<List<RangeStreamer.Transfer>> plan) {
+      Member transitional, MemberStatus finalStatus, Supplier<List<RangeStreamer.Transfer>> plan) {
     changeInProgress = true;
     // A dead node being removed cannot learn of its removal; every other member must.
     Set<Integer> excused = transitional.id() == selfId ? Set.of() : Set.of(transitional.id());
@@ -363,7 +364,7 @@ public final class ClusterMembership {
   }
 
   /** Primary ring share of each node in the current ring, for logs. */
-  public String shares() {
+  private String shares() {
     TokenRing ring = topology.ring();
     StringBuilder s = new StringBuilder();
     for (int node : ring.nodes()) {
