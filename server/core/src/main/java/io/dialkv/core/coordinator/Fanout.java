@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -120,13 +119,7 @@ final class Fanout {
 
   /** A failed reply as a peer failure, whatever wrapped it. */
   static PeerFailureException asPeerFailure(int node, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
-    if (cause instanceof PeerFailureException peer) {
-      return peer;
-    }
-    return new PeerFailureException(node, String.valueOf(cause.getMessage()), true);
+    return PeerFailureException.of(node, failure);
   }
 
   /** "failures: n2: ...; n3: ..." for error messages. */

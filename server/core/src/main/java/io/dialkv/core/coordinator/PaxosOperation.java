@@ -7,6 +7,7 @@ import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.PrepareRequest;
@@ -173,8 +174,9 @@ public final class PaxosOperation {
           }
           if (newest != null && !ballot.isAfter(newest)) {
             // The row holds a timestamp from the future (a skewed clock, or a weaker-level write):
-            // our update must win last-write-wins, so take a ballot above it.
-            fanout.hlc.observe(newest);
+            // our update must win last-write-wins, so take a ballot above it. Beyond the clock
+            // bound we cannot, and the rounds run out: contention, nothing applied.
+            fanout.hlc.tryObserve(newest, fanout.selfId);
             prepare();
             return;
           }
@@ -259,6 +261,7 @@ public final class PaxosOperation {
     int phase = ++phaseId;
     List<R> good = new ArrayList<>();
     List<R> refused = new ArrayList<>();
+    List<PeerFailureException> refusals = new ArrayList<>();
     int[] failed = {0};
     for (int node : plan.alive()) {
       fanout.send(node, request, timeout).whenComplete((response, error) -> {
@@ -276,10 +279,20 @@ public final class PaxosOperation {
           refused.add(response);
         } else {
           failed[0]++;
+          PeerFailureException failure = Fanout.asPeerFailure(node, error);
+          if (failure.refused()) {
+            refusals.add(failure);
+          }
         }
         if (plan.alive().size() - refused.size() - failed[0] < majority) {
           phaseId++; // nothing more of this round matters
-          onImpossible.accept(List.copyOf(refused));
+          if (plan.alive().size() - refusals.size() < majority) {
+            // Refused, not outbid (a ballot beyond the replicas' clock bound, say): another round
+            // would be refused the same way.
+            failRefused(refusals);
+          } else {
+            onImpossible.accept(List.copyOf(refused));
+          }
         }
       });
     }
@@ -290,7 +303,9 @@ public final class PaxosOperation {
     if (result.isDone()) {
       return;
     }
-    higherBallots.forEach(fanout.hlc::observe);
+    // A ballot beyond the clock bound is not adopted (it would take every ballot of ours with it);
+    // the acceptors refuse such ballots, so only a replica's own bad clock shows one here.
+    higherBallots.forEach(b -> fanout.hlc.tryObserve(b, fanout.selfId));
     if (rounds == 1) {
       // Usually not a live competitor but a ballot below the last one promised for this key by
       // a coordinator whose hybrid clock is a little ahead: retry at once above it.
@@ -299,6 +314,17 @@ public final class PaxosOperation {
     }
     long backoffMillis = 1 + random.nextInt(10 * Math.min(rounds, 5) + 1);
     fanout.scheduler.schedule(Duration.ofMillis(backoffMillis), this::prepare);
+  }
+
+  private void failRefused(List<PeerFailureException> refusals) {
+    if (ownUpdate != null) {
+      fail(true, "was refused by " + Nodes.names(refusals.stream().map(PeerFailureException::nodeId).toList())
+          + " (" + refusals.get(0).reason() + ")");
+      return;
+    }
+    timer.cancel();
+    phaseId++;
+    result.completeExceptionally(ReplicasRefusedException.of("linearizable operation", refusals));
   }
 
   private void onTimeout() {

@@ -21,6 +21,9 @@ import java.util.List;
  * @param possiblyStale whether some replica held newer data than the answer
  * @param writeTimestamp the timestamp a write was given (null for reads)
  * @param paxos ballot, rounds, promises and acceptances of a linearizable operation (else null)
+ * @param superseded for a write: some replica already held newer data for the written cells, so
+ *     there the write lost last-write-wins and changed nothing (that reply's timestamp is the newer
+ *     data's, and it is marked ahead of the result)
  */
 public record Provenance(
     int coordinator,
@@ -33,12 +36,21 @@ public record Provenance(
     List<Integer> readRepaired,
     boolean possiblyStale,
     Timestamp writeTimestamp,
-    PaxosTrace paxos) {
+    PaxosTrace paxos,
+    boolean superseded) {
 
   public Provenance {
     replicas = List.copyOf(replicas);
     alive = List.copyOf(alive);
     replies = List.copyOf(replies);
     readRepaired = List.copyOf(readRepaired);
+  }
+
+  /** A read's or linearizable operation's provenance (nothing to supersede). */
+  public Provenance(int coordinator, Consistency consistency, List<Integer> replicas, int required,
+      List<Integer> alive, List<ReplicaReply> replies, boolean disagreed, List<Integer> readRepaired,
+      boolean possiblyStale, Timestamp writeTimestamp, PaxosTrace paxos) {
+    this(coordinator, consistency, replicas, required, alive, replies, disagreed, readRepaired, possiblyStale,
+        writeTimestamp, paxos, false);
   }
 }

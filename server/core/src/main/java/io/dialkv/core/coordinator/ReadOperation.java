@@ -119,7 +119,7 @@ final class ReadOperation {
     if (failure == null) {
       replies.put(node, reply.row());
       latencies.put(node, fanout.millisSince(sentAt));
-      fanout.hlc.observe(reply.row().newestTimestamp());
+      fanout.hlc.tryObserve(reply.row().newestTimestamp(), node);
       if (phase == Phase.COLLECTING) {
         counted.add(node);
         if (counted.size() == required) {

@@ -1,19 +1,22 @@
 package io.dialkv.core.coordinator;
 
+import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.repair.MerkleLeaves;
 import io.dialkv.core.repair.RepairReport;
+import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.transport.RangeDigestRequest;
 import io.dialkv.core.transport.RangeDigestResponse;
 import io.dialkv.core.transport.RangeRowsRequest;
-import io.dialkv.core.transport.RangeRowsResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,20 +25,22 @@ import org.slf4j.LoggerFactory;
  * Anti-entropy repair of every range this node holds a replica of, run by the node itself: each
  * live replica of those ranges builds the ranges' Merkle leaves in one pass over its rows; ranges
  * whose roots agree are done; for the leaves that differ, the replicas' rows are fetched (a chunk
- * of leaves at a time), merged, and each replica is sent what it lacks — cells with their
- * timestamps and tombstones, so that a deleted value cannot come back. Replicas the failure
- * detector sees down are skipped and named in the report.
+ * of leaves at a time, each replica's rows page by page so no message outgrows its limit), merged,
+ * and each replica is sent what it lacks — cells with their timestamps and tombstones, so that a
+ * deleted value cannot come back. Replicas the failure detector sees down are skipped and named in
+ * the report; so are replicas that failed to send or take rows, with the leaves left unrepaired.
  */
 final class RepairSession {
   private static final Logger log = LoggerFactory.getLogger(RepairSession.class);
-  private static final int LEAVES_PER_FETCH = 256;
+  private static final int LEAVES_PER_FETCH = ReplicaHandler.MAX_LEAVES_PER_REQUEST;
 
   private final Fanout fanout;
   private final Duration timeout;
   private final Duration tombstoneGrace;
   private final long startNanos;
   private final long startMillis;
-  private final java.util.Set<Integer> rowsFailed = new java.util.TreeSet<>();
+  private final Set<Integer> failed = new TreeSet<>();
+  private final List<String> failures = new ArrayList<>();
   private final List<Integer> ranges;
   private final TokenRing ring;
   private final Map<Integer, List<Integer>> rangesByReplica = new TreeMap<>();
@@ -43,6 +48,7 @@ final class RepairSession {
   private final Map<Integer, Map<Integer, long[]>> digests = new TreeMap<>();
   private final CompletableFuture<RepairReport> result = new CompletableFuture<>();
   private int rangesDiffering;
+  private int leavesNotRepaired;
   private long rowsStreamed;
   private long bytesStreamed;
   private List<Long> differing = List.of();
@@ -71,6 +77,10 @@ final class RepairSession {
   CompletableFuture<RepairReport> start() {
     log.info("n{}: repair of {} ranges started{}", fanout.selfId, ranges.size(),
         unreachable.isEmpty() ? "" : "; skipping unreachable " + Nodes.names(unreachable));
+    if (rangesByReplica.isEmpty()) {
+      finish();
+      return result;
+    }
     int[] outstanding = {rangesByReplica.size()};
     rangesByReplica.forEach((replica, its) ->
         fanout.send(replica, new RangeDigestRequest(fanout.selfId, its), timeout)
@@ -137,17 +147,28 @@ final class RepairSession {
     }
     int[] outstanding = {leavesByReplica.size()};
     leavesByReplica.forEach((replica, its) ->
-        fanout.send(replica, new RangeRowsRequest(fanout.selfId, its), timeout)
-            .whenComplete((RangeRowsResponse r, Throwable failure) -> {
-              // A replica that did not answer stays out of this chunk: nothing is written to it.
-              rowsByReplica.put(replica, failure == null ? r.rows() : null);
-              if (failure != null) {
-                rowsFailed.add(replica);
-              }
-              if (--outstanding[0] == 0) {
-                repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
-              }
-            }));
+        fetch(replica, its, "", new TreeMap<>()).whenComplete((rows, failure) -> {
+          // A replica that did not answer stays out of this chunk: nothing is written to it.
+          rowsByReplica.put(replica, failure == null ? rows : null);
+          if (failure != null) {
+            fail(replica, its.size(), "sending rows", failure);
+          }
+          if (--outstanding[0] == 0) {
+            repairChunk(rowsByReplica, () -> stream(from + LEAVES_PER_FETCH));
+          }
+        }));
+  }
+
+  /** Every row the replica holds in the leaves, page by page. */
+  private CompletableFuture<Map<String, Row>> fetch(int replica, List<Long> leaves, String after,
+      Map<String, Row> sofar) {
+    return fanout.send(replica, new RangeRowsRequest(fanout.selfId, leaves, after, RequestLimits.PAGE_BYTES), timeout)
+        .thenCompose(page -> {
+          sofar.putAll(page.rows());
+          return page.more() && !page.rows().isEmpty()
+              ? fetch(replica, leaves, page.resumeAfter(), sofar)
+              : CompletableFuture.completedFuture(sofar);
+        });
   }
 
   private void repairChunk(Map<Integer, Map<String, Row>> rowsByReplica, Runnable then) {
@@ -168,17 +189,24 @@ final class RepairSession {
         if (!missing.isEmpty()) {
           rowsStreamed++;
           bytesStreamed += missing.approximateBytes(key);
-          writes.add(fanout.send(replica, new ReplicaWriteRequest(fanout.selfId, key, missing), timeout));
+          writes.add(fanout.send(replica, new ReplicaWriteRequest(fanout.selfId, key, missing), timeout)
+              .whenComplete((ack, failure) -> {
+                if (failure != null) {
+                  fail(replica, 1, "taking row '" + key + "'", failure);
+                }
+              }));
         }
       }
     });
-    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> {
-      if (failure != null) {
-        result.completeExceptionally(failure);
-        return;
-      }
-      then.run();
-    });
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> then.run());
+  }
+
+  private void fail(int replica, int leaves, String what, Throwable failure) {
+    failed.add(replica);
+    leavesNotRepaired += leaves;
+    if (failures.size() < 5) {
+      failures.add(what + ": " + Fanout.asPeerFailure(replica, failure).getMessage());
+    }
   }
 
   private void finish() {
@@ -188,7 +216,7 @@ final class RepairSession {
     for (int range : ranges) {
       boolean all = true;
       for (int replica : ring.replicasOfRange(range)) {
-        all &= digests.containsKey(replica) && !rowsFailed.contains(replica);
+        all &= digests.containsKey(replica) && !failed.contains(replica);
       }
       if (all) {
         complete.add(range);
@@ -200,11 +228,14 @@ final class RepairSession {
         complete, startMillis, fanout.clock.physicalMillis() - tombstoneGrace.toMillis());
     long millis = (fanout.clock.monotonicNanos() - startNanos) / 1_000_000;
     RepairReport report = new RepairReport(fanout.selfId, ranges.size(), rangesDiffering, differing.size(),
-        rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable), purged);
+        rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable), purged, List.copyOf(failed),
+        leavesNotRepaired);
     log.info("n{}: repair done in {} ms: {} ranges, {} differing ({} leaves), {} rows streamed ({} bytes),"
-            + " deletion markers purged from {} rows{}",
+            + " deletion markers purged from {} rows{}{}",
         fanout.selfId, millis, ranges.size(), rangesDiffering, differing.size(), rowsStreamed, bytesStreamed,
-        purged, unreachable.isEmpty() ? "" : "; not repaired with unreachable " + Nodes.names(unreachable));
+        purged, unreachable.isEmpty() ? "" : "; not repaired with unreachable " + Nodes.names(unreachable),
+        failed.isEmpty() ? "" : "; " + leavesNotRepaired + " leaves NOT repaired, failures of "
+            + Nodes.names(List.copyOf(failed)) + ": " + String.join("; ", failures));
     result.complete(report);
   }
 }

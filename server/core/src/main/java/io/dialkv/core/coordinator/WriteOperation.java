@@ -71,22 +71,28 @@ final class WriteOperation {
   }
 
   private void onReply(int node, ReplicaWriteResponse ack, Throwable failure) {
-    if (failure != null && node != fanout.selfId) {
-      // Whether or not the write has been answered: the replica must get it eventually.
+    PeerFailureException failed = failure == null ? null : Fanout.asPeerFailure(node, failure);
+    if (failed != null && !failed.refused() && node != fanout.selfId) {
+      // Whether or not the write has been answered: the replica must get it eventually. A replica
+      // that refused it would refuse it again.
       hints.store(node, key, row);
     }
     if (result.isDone()) {
       return;
     }
     if (failure == null) {
-      acks.add(new ReplicaReply(node, timestamp, true, false, false, fanout.millisSince(startNanos)));
+      // A replica that already held newer data acknowledges a write that changed nothing there:
+      // the reply says so (last-write-wins), with the timestamp that beat it.
+      boolean lost = ack.supersededBy() != null;
+      acks.add(new ReplicaReply(node, lost ? ack.supersededBy() : timestamp, true, false, lost,
+          fanout.millisSince(startNanos)));
       if (acks.size() >= required) {
         timer.cancel();
         result.complete(new WriteResult(provenance()));
       }
       return;
     }
-    failures.add(Fanout.asPeerFailure(node, failure));
+    failures.add(failed);
     int stillPossible = plan.alive().size() - failures.size();
     if (stillPossible >= required) {
       return;
@@ -94,7 +100,11 @@ final class WriteOperation {
     timer.cancel();
     boolean nothingDelivered =
         acks.isEmpty() && failures.stream().noneMatch(PeerFailureException::mayHaveBeenDelivered);
-    if (nothingDelivered && failures.size() == plan.alive().size()) {
+    if (nothingDelivered && failures.stream().allMatch(PeerFailureException::refused)) {
+      // Every replica refused it (a row over its limit, a timestamp beyond the clock bound), so
+      // nothing was applied anywhere.
+      result.completeExceptionally(ReplicasRefusedException.of("write", failures));
+    } else if (nothingDelivered && failures.size() == plan.alive().size()) {
       List<Integer> unreachable = failures.stream().map(PeerFailureException::nodeId).toList();
       List<Integer> down = new ArrayList<>(plan.down());
       down.addAll(unreachable);
@@ -129,6 +139,7 @@ final class WriteOperation {
   }
 
   private Provenance provenance() {
+    boolean superseded = acks.stream().anyMatch(ReplicaReply::aheadOfResult);
     return new Provenance(
         fanout.selfId,
         level,
@@ -140,6 +151,7 @@ final class WriteOperation {
         List.of(),
         false,
         timestamp,
-        null);
+        null,
+        superseded);
   }
 }

@@ -28,7 +28,7 @@ public final class ProfileSchema {
     if (userId == null || !USER_ID.matcher(userId).matches()) {
       throw new InvalidRequestException(
           "user id '"
-              + userId
+              + shorten(userId)
               + "' is not valid: use 1 to 128 letters, digits or the characters . _ @ -");
     }
     return KEY_PREFIX + userId;
@@ -43,7 +43,12 @@ public final class ProfileSchema {
         && ATTRIBUTE_NAME.matcher(field.substring(ATTRIBUTE_PREFIX.length())).matches()) {
       return;
     }
-    throw new InvalidRequestException("unknown profile field '" + field + "'; " + KNOWN);
+    throw new InvalidRequestException("unknown profile field '" + shorten(field) + "'; " + KNOWN);
+  }
+
+  /** What a message may quote of a name a client sent: at most 64 characters of it. */
+  static String shorten(String s) {
+    return s == null || s.length() <= 64 ? s : s.substring(0, 64) + "… (" + s.length() + " characters)";
   }
 
   public static void checkFields(Collection<String> fields) {

@@ -77,16 +77,20 @@ public final class Row {
     return deletedAt == null && cells.isEmpty();
   }
 
-  /** The newest timestamp anywhere in the row (cells or deletion), or null for an empty row. */
-  /** Roughly how many bytes the row takes on the wire under this key: for transfer accounting. */
+  /**
+   * Roughly how many bytes the row takes on the wire under this key, never less than it: what the
+   * row size limit and transfer accounting count (a cell's timestamp and framing are at most 32
+   * bytes).
+   */
   public long approximateBytes(String key) {
-    long bytes = key.length() + 16;
+    long bytes = key.length() * 3L + 32;
     for (Map.Entry<String, Cell> e : cells.entrySet()) {
-      bytes += e.getKey().length() + 16 + (e.getValue().isTombstone() ? 0 : e.getValue().valueUnsafe().length);
+      bytes += e.getKey().length() * 3L + 32 + (e.getValue().isTombstone() ? 0 : e.getValue().valueUnsafe().length);
     }
     return bytes;
   }
 
+  /** The newest timestamp anywhere in the row (cells or deletion), or null for an empty row. */
   public Timestamp newestTimestamp() {
     Timestamp newest = deletedAt;
     for (Cell cell : cells.values()) {

@@ -5,6 +5,7 @@ import io.dialkv.core.membership.FailureDetector;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
@@ -198,6 +199,12 @@ public final class HintedHandoff {
             if (failure == null) {
               remove(hint);
               done[0]++;
+            } else if (PeerFailureException.of(target, failure).refused()) {
+              // The replica will never take it (a timestamp beyond its clock bound, a row over its
+              // limit): replaying it again would only block the hints behind it.
+              remove(hint);
+              done[1]++;
+              drop(target, "it refused a replayed write (" + PeerFailureException.of(target, failure).reason() + ")");
             } else {
               failed[0] = true;
             }
@@ -222,7 +229,7 @@ public final class HintedHandoff {
     long millis = (clock.monotonicNanos() - startNanos) / 1_000_000;
     if (replayed > 0 || expired > 0) {
       log.info("n{}: replayed {} hints to n{} in {} ms{}{}", selfId, replayed, target, millis,
-          expired > 0 ? ", dropped " + expired + " older than the hint window" : "",
+          expired > 0 ? ", dropped " + expired + " (older than the hint window, or refused)" : "",
           failure == null ? "" : "; stopped: " + failure.getMessage() + " (will retry)");
     }
   }

@@ -122,10 +122,14 @@ public final class ClusterMembership {
     return new HeartbeatRequest(selfId, clock, m.digest(), differ ? List.copyOf(m.members()) : List.of());
   }
 
-  /** Merges what a peer's heartbeat carries, and answers it. */
+  /**
+   * Merges what a peer's heartbeat carries, and answers it. What a node may say depends on what it
+   * is (see {@link #trustedGossip}).
+   */
   public HeartbeatResponse onHeartbeat(HeartbeatRequest request, Timestamp clock) {
-    if (!request.members().isEmpty()) {
-      adopt(membership().merge(request.members()), "n" + request.from());
+    List<Member> gossip = trustedGossip(request.from(), request.members());
+    if (!gossip.isEmpty()) {
+      adopt(membership().merge(gossip), "n" + request.from());
     }
     Membership m = membership();
     peerDigests.put(request.from(), request.membershipDigest());
@@ -133,12 +137,33 @@ public final class ClusterMembership {
     return new HeartbeatResponse(selfId, clock, m.digest(), differ ? List.copyOf(m.members()) : List.of());
   }
 
-  /** Merges what a peer's reply to our heartbeat carries. */
-  public void onHeartbeatReply(HeartbeatResponse reply) {
-    if (!reply.members().isEmpty()) {
-      adopt(membership().merge(reply.members()), "n" + reply.nodeId());
+  /** Merges what a peer's reply to our heartbeat carries; the reply must be from that peer. */
+  public void onHeartbeatReply(int peer, HeartbeatResponse reply) {
+    if (reply.nodeId() != peer) {
+      return;
     }
-    peerDigests.put(reply.nodeId(), reply.membershipDigest());
+    List<Member> gossip = trustedGossip(peer, reply.members());
+    if (!gossip.isEmpty()) {
+      adopt(membership().merge(gossip), "n" + peer);
+    }
+    peerDigests.put(peer, reply.membershipDigest());
+  }
+
+  /**
+   * The records of gossip from {@code sender} this node takes. A member's word about the whole
+   * membership is taken (members relay each other's records); a node that is joining or has left,
+   * only about itself; a node that is no member at all, only that it is joining. So a node about to
+   * join, or one that left, can neither add, move nor remove anyone else.
+   */
+  private List<Member> trustedGossip(int sender, List<Member> records) {
+    Optional<Member> known = membership().member(sender);
+    MemberStatus status = known.map(Member::status).orElse(null);
+    if (status == MemberStatus.NORMAL || status == MemberStatus.LEAVING) {
+      return records;
+    }
+    return records.stream()
+        .filter(m -> m.id() == sender && (status != null || m.status() == MemberStatus.JOINING))
+        .toList();
   }
 
   private void change(Member record) {
@@ -180,7 +205,7 @@ public final class ClusterMembership {
    * Makes this node a member that joins: from now on it gets the writes of the ranges it will own.
    * Call before the node starts, then {@link #join()}. A node already a member stays as it is.
    */
-  public void announceJoining(String address) {
+  public void announceJoining(String address, String clientAddress) {
     // Only what this node saved counts: its configured members list it too, as a plain member.
     Optional<Member> saved = storage.savedMembers().stream().filter(m -> m.id() == selfId).findFirst();
     if (saved.isPresent() && saved.get().status() != MemberStatus.JOINING) {
@@ -190,7 +215,22 @@ public final class ClusterMembership {
       return;
     }
     long version = membership().member(selfId).map(Member::version).orElse(0L) + 1;
-    change(new Member(selfId, address, MemberStatus.JOINING, version));
+    change(new Member(selfId, address, clientAddress, MemberStatus.JOINING, version));
+  }
+
+  /**
+   * Makes this node's record say where it is now, for peers and for clients: a new cluster's
+   * members know each other only by the peer addresses they were configured with, and a node may
+   * come back at another address. Nothing changes if the record already says so.
+   */
+  public void announceAddresses(String address, String clientAddress) {
+    Optional<Member> self = membership().member(selfId);
+    if (self.isEmpty() || self.get().status() == MemberStatus.LEFT) {
+      return;
+    }
+    if (!self.get().address().equals(address) || !self.get().clientAddress().equals(clientAddress)) {
+      change(self.get().at(address, clientAddress));
+    }
   }
 
   /**

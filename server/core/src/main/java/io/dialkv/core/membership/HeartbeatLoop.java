@@ -74,10 +74,11 @@ public final class HeartbeatLoop {
           .send(peer, membership.heartbeatTo(peer, hlc.latest()), interval.multipliedBy(2))
           .whenComplete(
               (reply, failure) -> {
-                if (reply != null && running) {
-                  hlc.observe(reply.clock());
+                // A reply dated beyond the clock bound does not count: a peer whose clock is
+                // that far off is treated as down until its clock is fixed.
+                if (reply != null && running && hlc.tryObserve(reply.clock(), peer)) {
                   detector.heartbeat(peer, clock.monotonicNanos());
-                  membership.onHeartbeatReply(reply);
+                  membership.onHeartbeatReply(peer, reply);
                 }
               });
     }

@@ -6,11 +6,16 @@ package io.dialkv.core.membership;
  * with the highest version.
  *
  * @param id the node's id
- * @param address where peers and clients reach it (host:port)
+ * @param address where other nodes reach it (its peer port, host:port)
+ * @param clientAddress where clients reach it (its client port, host:port); empty until the node
+ *     itself has said (a member configured by another node's {@code --peers})
  * @param status its state
  * @param version raised by every change of the record
  */
-public record Member(int id, String address, MemberStatus status, long version) {
+public record Member(int id, String address, String clientAddress, MemberStatus status, long version) {
+  /** Longest address accepted from gossip. */
+  public static final int MAX_ADDRESS_LENGTH = 255;
+
   public Member {
     if (id < 1) {
       throw new IllegalArgumentException("node id must be a positive integer, got " + id);
@@ -18,14 +23,33 @@ public record Member(int id, String address, MemberStatus status, long version) 
     if (address == null || address.isBlank()) {
       throw new IllegalArgumentException("n" + id + " has no address");
     }
+    if (clientAddress == null) {
+      throw new IllegalArgumentException("n" + id + " has no client address (empty for unknown)");
+    }
+    if (address.length() > MAX_ADDRESS_LENGTH || clientAddress.length() > MAX_ADDRESS_LENGTH) {
+      throw new IllegalArgumentException("n" + id + " has an address longer than " + MAX_ADDRESS_LENGTH + " characters");
+    }
     if (status == null) {
       throw new IllegalArgumentException("n" + id + " has no status");
     }
+    if (version < 0) {
+      throw new IllegalArgumentException("n" + id + " has a negative version");
+    }
+  }
+
+  /** A member known only by its peer address (its client address not yet heard). */
+  public Member(int id, String address, MemberStatus status, long version) {
+    this(id, address, "", status, version);
   }
 
   /** The same member in a new state, with the next version. */
   public Member to(MemberStatus next) {
-    return new Member(id, address, next, version + 1);
+    return new Member(id, address, clientAddress, next, version + 1);
+  }
+
+  /** The same member at these addresses, with the next version. */
+  public Member at(String peerAddress, String client) {
+    return new Member(id, peerAddress, client, status, version + 1);
   }
 
   /** Whether gossip keeps this record rather than {@code other} (a record of the same node). */
@@ -35,7 +59,10 @@ public record Member(int id, String address, MemberStatus status, long version) 
     }
     // Two different changes at one version (two nodes acting at once): settle on the later state
     // everywhere, so that all nodes converge on one record.
-    return status.ordinal() > other.status.ordinal()
-        || (status == other.status && address.compareTo(other.address) > 0);
+    if (status != other.status) {
+      return status.ordinal() > other.status.ordinal();
+    }
+    int byAddress = address.compareTo(other.address);
+    return byAddress != 0 ? byAddress > 0 : clientAddress.compareTo(other.clientAddress) > 0;
   }
 }

@@ -29,7 +29,10 @@ public final class Membership {
     members.values().forEach(m -> h.putInt(m.id())
         .putLong(m.version())
         .putInt(m.status().ordinal())
-        .putString(m.address(), StandardCharsets.UTF_8));
+        .putInt(m.address().length())
+        .putString(m.address(), StandardCharsets.UTF_8)
+        .putInt(m.clientAddress().length())
+        .putString(m.clientAddress(), StandardCharsets.UTF_8));
     this.digest = h.hash().asLong();
   }
 
@@ -97,7 +100,7 @@ public final class Membership {
     return peers;
   }
 
-  /** Where to reach each member that has not left. */
+  /** Where other nodes reach each member that has not left (its peer address). */
   public Map<Integer, String> addresses() {
     Map<Integer, String> addresses = new TreeMap<>();
     members.values().stream()

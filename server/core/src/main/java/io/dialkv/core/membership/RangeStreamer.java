@@ -1,5 +1,6 @@
 package io.dialkv.core.membership;
 
+import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenSpan;
@@ -31,9 +32,9 @@ final class RangeStreamer {
     }
   }
 
-  // Well under the peer channels' message limit (4 MiB), and short enough per page that the
-  // source's event loop (which scans for the page) stays responsive.
-  static final int PAGE_BYTES = 1 << 20;
+  // A page and one row fit the peer message limit (see RequestLimits), and a page is short enough
+  // that the source's event loop (which scans for it) stays responsive.
+  static final int PAGE_BYTES = RequestLimits.PAGE_BYTES;
 
   private final int selfId;
   private final ReplicaHandler local;
@@ -76,7 +77,7 @@ final class RangeStreamer {
         bytes += e.getValue().approximateBytes(e.getKey());
       }
       Totals now = sofar.plus(new Totals(page.rows().size(), bytes));
-      return apply(t.target(), page.rows()).thenCompose(done -> page.more()
+      return apply(t, page.rows()).thenCompose(done -> page.more()
           ? page(t, page.resumeAfter(), now)
           : CompletableFuture.completedFuture(now));
     });
@@ -89,12 +90,17 @@ final class RangeStreamer {
     return transport.send(source, new FetchRowsRequest(selfId, spans, afterKey, PAGE_BYTES), timeout);
   }
 
-  private CompletableFuture<Void> apply(int target, Map<String, Row> rows) {
-    if (target == selfId) {
-      rows.forEach(local::apply);
-      return CompletableFuture.completedFuture(null);
+  private CompletableFuture<Void> apply(Transfer t, Map<String, Row> rows) {
+    if (t.target() == selfId) {
+      // The same checks a page from a peer gets (rows within limits, timestamps within the bound).
+      try {
+        local.handle(new ApplyRowsRequest(t.source(), rows));
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
-    return transport.send(target, new ApplyRowsRequest(selfId, rows), timeout).thenApply(ack -> null);
+    return transport.send(t.target(), new ApplyRowsRequest(selfId, rows), timeout).thenApply(ack -> null);
   }
 
   /** Sources of each transfer, in the order given, without repeats. */

@@ -17,7 +17,8 @@ public record ClusterView(int answeredBy, int replicationFactor, int virtualNode
    * One member.
    *
    * @param nodeId its id
-   * @param address its advertised address
+   * @param address where other nodes reach it (its peer address)
+   * @param clientAddress where clients reach it; empty until the node has said
    * @param status joining, normal or leaving (members that left are not listed)
    * @param alive whether the viewing node's failure detector thinks it is up
    * @param phi the failure detector's suspicion (0 for the viewing node itself)
@@ -30,6 +31,7 @@ public record ClusterView(int answeredBy, int replicationFactor, int virtualNode
   public record Member(
       int nodeId,
       String address,
+      String clientAddress,
       MemberStatus status,
       boolean alive,
       double phi,

@@ -70,13 +70,13 @@ public final class DialNode {
     this.scheduler = scheduler;
     int self = config.nodeId();
     this.transport = transport;
-    this.hlc = new HybridClock(clock, self);
+    this.hlc = new HybridClock(clock, self, config.maxClockOffset());
     long intervalMillis = config.heartbeatInterval().toMillis();
     // Tolerate a pause of four heartbeats before suspicion climbs: GC and a busy laptop.
     this.detector =
         new PhiAccrualFailureDetector(
             config.phiThreshold(), intervalMillis, intervalMillis / 2.0, intervalMillis * 4.0);
-    this.replica = new ReplicaHandler(self, storage, hlc, this::ring);
+    this.replica = new ReplicaHandler(self, storage, hlc, this::ring, config.limits());
     this.membership =
         new ClusterMembership(
             self,
@@ -142,7 +142,7 @@ public final class DialNode {
    * @throws MembershipChangeRefusedException if this node left the cluster before
    */
   public void announceJoining() {
-    membership.announceJoining(config.members().get(config.nodeId()));
+    membership.announceJoining(config.members().get(config.nodeId()), config.clientAddress());
   }
 
   public void start() {
@@ -150,6 +150,7 @@ public final class DialNode {
       throw new MembershipChangeRefusedException(
           "n" + config.nodeId() + " left the cluster; to add it again, wipe its data directory and join it");
     }
+    membership.announceAddresses(config.members().get(config.nodeId()), config.clientAddress());
     scheduler.execute(heartbeats::start);
     scheduler.execute(hints::start);
     Duration every = config.healing().repairInterval();
@@ -355,12 +356,25 @@ public final class DialNode {
         });
   }
 
+  /**
+   * The membership state of a node, as this node knows it now: empty if it never was a member.
+   * Readable from any thread (for deciding whether to admit a caller of the peer port).
+   */
+  public java.util.Optional<MemberStatus> memberStatus(int node) {
+    return membership.membership().member(node).map(Member::status);
+  }
+
+  /** Timestamps beyond the clock bound this node refused, by the peer that sent them. */
+  public CompletableFuture<Map<Integer, Long>> clockRefusals() {
+    return onLoop(() -> CompletableFuture.completedFuture(hlc.refusedByPeer()));
+  }
+
   /** Serves a request from a peer. */
   @SuppressWarnings("unchecked") // a heartbeat is answered by a heartbeat response
   public <R extends PeerResponse> CompletableFuture<R> handlePeer(PeerRequest<R> request) {
     return onLoop(() -> {
       if (request instanceof HeartbeatRequest heartbeat) {
-        hlc.observe(heartbeat.clock());
+        hlc.observe(heartbeat.clock(), heartbeat.from());
         return CompletableFuture.completedFuture((R) membership.onHeartbeat(heartbeat, hlc.latest()));
       }
       return CompletableFuture.completedFuture(replica.handle(request));
@@ -424,6 +438,7 @@ public final class DialNode {
                 new ClusterView.Member(
                     id,
                     m.address(),
+                    m.clientAddress(),
                     m.status(),
                     self || detector.isAlive(id, now),
                     self ? 0 : detector.phi(id, now),

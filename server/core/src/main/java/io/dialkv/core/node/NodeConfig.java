@@ -11,7 +11,9 @@ import java.util.TreeMap;
  * spread by gossip.
  *
  * @param nodeId this node's id (a positive integer)
- * @param members every node's id and advertised address, this node's included
+ * @param members every node's id and advertised peer address (where other nodes reach it), this
+ *     node's included
+ * @param clientAddress where clients reach this node (host:port), as it tells the cluster
  * @param replicationFactor replicas per key
  * @param virtualNodes tokens per node
  * @param readTimeout how long a coordinator waits for replicas on a read
@@ -19,18 +21,21 @@ import java.util.TreeMap;
  *     indeterminate
  * @param heartbeatInterval how often nodes heartbeat each other
  * @param phiThreshold failure detector suspicion above which a peer counts as down
- * @param limits key and value size limits
+ * @param maxClockOffset how far ahead of this node's wall clock a timestamp it accepts may be
+ * @param limits key, value and row size limits
  * @param healing hinted handoff and asynchronous read repair settings
  */
 public record NodeConfig(
     int nodeId,
     Map<Integer, String> members,
+    String clientAddress,
     int replicationFactor,
     int virtualNodes,
     Duration readTimeout,
     Duration writeTimeout,
     Duration heartbeatInterval,
     double phiThreshold,
+    Duration maxClockOffset,
     RequestLimits limits,
     Healing healing) {
 
@@ -98,6 +103,7 @@ public record NodeConfig(
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(250);
   public static final double DEFAULT_PHI_THRESHOLD = 8.0;
+  public static final Duration DEFAULT_MAX_CLOCK_OFFSET = Duration.ofMillis(500);
 
   public NodeConfig {
     members = Map.copyOf(new TreeMap<>(members));
@@ -122,45 +128,61 @@ public record NodeConfig(
     requirePositive(readTimeout, "read timeout");
     requirePositive(writeTimeout, "write timeout");
     requirePositive(heartbeatInterval, "heartbeat interval");
+    requirePositive(maxClockOffset, "maximum clock offset");
+    if (clientAddress == null || clientAddress.isBlank()) {
+      throw new IllegalArgumentException("n" + nodeId + " needs a client address");
+    }
   }
 
-  /** A configuration with every default, for the given node and members. */
+  /**
+   * A configuration with every default, for the given node and members; clients reach each node at
+   * its peer address with "client:" in front (enough for clusters that are not on a network).
+   */
   public static NodeConfig defaults(int nodeId, Map<Integer, String> members) {
     return new NodeConfig(
         nodeId,
         members,
+        "client:" + members.get(nodeId),
         Math.min(DEFAULT_REPLICATION_FACTOR, members.size()),
         DEFAULT_VIRTUAL_NODES,
         DEFAULT_READ_TIMEOUT,
         DEFAULT_WRITE_TIMEOUT,
         DEFAULT_HEARTBEAT_INTERVAL,
         DEFAULT_PHI_THRESHOLD,
+        DEFAULT_MAX_CLOCK_OFFSET,
         RequestLimits.defaults(),
         Healing.defaults());
   }
 
   public NodeConfig withReplicationFactor(int rf) {
-    return new NodeConfig(
-        nodeId, members, rf, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits, healing);
+    return new NodeConfig(nodeId, members, clientAddress, rf, virtualNodes, readTimeout, writeTimeout,
+        heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
   }
 
+  /** The same settings for another member (its client address follows the default scheme). */
   public NodeConfig withNodeId(int id) {
-    return new NodeConfig(
-        id, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits, healing);
+    return new NodeConfig(id, members, "client:" + members.get(id), replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
   }
 
   public NodeConfig withMembers(Map<Integer, String> members) {
-    return new NodeConfig(
-        nodeId, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits, healing);
+    return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
   }
 
   public NodeConfig withHealing(Healing healing) {
-    return new NodeConfig(
-        nodeId, members, replicationFactor, virtualNodes, readTimeout, writeTimeout, heartbeatInterval,
-        phiThreshold, limits, healing);
+    return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+  }
+
+  public NodeConfig withMaxClockOffset(Duration maxClockOffset) {
+    return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+  }
+
+  public NodeConfig withLimits(RequestLimits limits) {
+    return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
   }
 
   private static void requirePositive(Duration d, String what) {

@@ -8,23 +8,27 @@ import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.PrepareResponse;
 import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.ProposeResponse;
-import java.util.function.BiConsumer;
 
 /**
  * A replica's side of single-decree Paxos per key (Lamport, "Paxos Made Simple", 2001). State is
  * written to storage before each answer, so a promise or an acceptance survives a crash.
  * Runs on the node's event loop.
+ *
+ * <p>A ballot beyond the clock bound is refused before anything is stored: promised, it would
+ * outbid every honest proposer for the key, durably.
  */
 public final class PaxosAcceptor {
+  /** Applies a committed proposal's update to the key's row. */
+  public interface CommitApplier {
+    void apply(int from, String key, Proposal proposal);
+  }
+
   private final int selfId;
   private final Storage storage;
   private final HybridClock hlc;
-  private final BiConsumer<String, Proposal> applyCommit;
+  private final CommitApplier applyCommit;
 
-  /**
-   * @param applyCommit merges a committed proposal's update into the key's row
-   */
-  public PaxosAcceptor(int selfId, Storage storage, HybridClock hlc, BiConsumer<String, Proposal> applyCommit) {
+  public PaxosAcceptor(int selfId, Storage storage, HybridClock hlc, CommitApplier applyCommit) {
     this.selfId = selfId;
     this.storage = storage;
     this.hlc = hlc;
@@ -37,7 +41,7 @@ public final class PaxosAcceptor {
 
   /** Phase 1b: promise if the ballot is higher than any promised; report what was accepted. */
   public PrepareResponse prepare(PrepareRequest request) {
-    hlc.observe(request.ballot());
+    hlc.observe(request.ballot(), request.from());
     PaxosState s = state(request.key());
     if (s.promised() != null && !request.ballot().isAfter(s.promised())) {
       return new PrepareResponse(selfId, false, s.promised(), s.accepted(), s.committed());
@@ -49,7 +53,8 @@ public final class PaxosAcceptor {
   /** Phase 2b: accept unless a higher ballot was promised meanwhile. */
   public ProposeResponse propose(ProposeRequest request) {
     Proposal p = request.proposal();
-    hlc.observe(p.ballot());
+    hlc.observe(p.ballot(), request.from());
+    hlc.observe(p.update().newestTimestamp(), request.from());
     PaxosState s = state(request.key());
     if (s.promised() != null && p.ballot().isBefore(s.promised())) {
       return new ProposeResponse(selfId, false, s.promised());
@@ -61,8 +66,8 @@ public final class PaxosAcceptor {
   /** A chosen proposal: apply it to the row, remember it as the most recent commit. */
   public CommitResponse commit(CommitRequest request) {
     Proposal p = request.proposal();
-    hlc.observe(p.ballot());
-    applyCommit.accept(request.key(), p);
+    hlc.observe(p.ballot(), request.from());
+    applyCommit.apply(request.from(), request.key(), p);
     PaxosState s = state(request.key());
     if (p.isNewerThan(s.committed())) {
       storage.putPaxos(request.key(), new PaxosState(s.promised(), s.accepted(), p));

@@ -15,6 +15,9 @@ import java.util.List;
  * @param unreachable replicas that were down or did not answer (their copies were not repaired)
  * @param tombstonesPurged rows of this node from which deletion markers past the grace period, in
  *     ranges fully repaired since they were written, were purged
+ * @param failed replicas that answered the digests but then failed to send or take rows (a
+ *     timeout, a refusal): the leaves they hold were not repaired
+ * @param leavesNotRepaired differing leaves that were not (fully) repaired because of those
  */
 public record RepairReport(
     int nodeId,
@@ -25,4 +28,12 @@ public record RepairReport(
     long bytesStreamed,
     long millis,
     List<Integer> unreachable,
-    long tombstonesPurged) {}
+    long tombstonesPurged,
+    List<Integer> failed,
+    int leavesNotRepaired) {
+
+  /** Whether every replica of every range took part and every difference was repaired. */
+  public boolean complete() {
+    return unreachable.isEmpty() && failed.isEmpty();
+  }
+}

@@ -103,8 +103,7 @@ public final class SimNetwork {
                   latency(to, from),
                   () -> {
                     if (failure != null) {
-                      reply.completeExceptionally(
-                          new PeerFailureException(to, failure.getMessage(), true));
+                      reply.completeExceptionally(PeerFailureException.of(to, failure));
                     } else {
                       reply.complete(response);
                     }

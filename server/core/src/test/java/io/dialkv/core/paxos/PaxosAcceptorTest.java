@@ -28,7 +28,7 @@ class PaxosAcceptorTest {
     }
   }, 1);
   private final PaxosAcceptor acceptor =
-      new PaxosAcceptor(1, storage, hlc, (key, p) -> rows.merge(key, p.update(), Row::merge));
+      new PaxosAcceptor(1, storage, hlc, (from, key, p) -> rows.merge(key, p.update(), Row::merge));
 
   private static Timestamp b(long t, int node) {
     return new Timestamp(t, 0, node);
@@ -64,7 +64,7 @@ class PaxosAcceptorTest {
     acceptor.commit(new CommitRequest(2, "k", p));
     storage.close();
     storage.reopen();
-    PaxosAcceptor restarted = new PaxosAcceptor(1, storage, hlc, (key, x) -> {});
+    PaxosAcceptor restarted = new PaxosAcceptor(1, storage, hlc, (from, key, x) -> {});
     PrepareResponse r = restarted.prepare(new PrepareRequest(3, "k", b(10, 2)));
     assertThat(r.promised()).isFalse(); // the old promise is remembered
     assertThat(r.committed()).isEqualTo(p);

@@ -1,6 +1,9 @@
 package io.dialkv.core.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +43,10 @@ class HybridClockTest {
   void observingALaterTimestampMovesPastIt() {
     ManualClock wall = new ManualClock();
     wall.millis = 1_000;
-    HybridClock slow = new HybridClock(wall, 2);
+    HybridClock slow = new HybridClock(wall, 2, Duration.ofSeconds(10));
     Timestamp fromTheFuture = new Timestamp(5_000, 7, 1);
 
-    slow.observe(fromTheFuture);
+    slow.observe(fromTheFuture, 1);
     Timestamp next = slow.now();
 
     assertThat(next).isGreaterThan(fromTheFuture);
@@ -56,7 +59,7 @@ class HybridClockTest {
     ManualClock wall = new ManualClock();
     wall.millis = 1_000;
     HybridClock hlc = new HybridClock(wall, 1);
-    hlc.observe(new Timestamp(1_500, 3, 2));
+    hlc.observe(new Timestamp(1_400, 3, 2), 2);
     wall.millis = 2_000;
 
     assertThat(hlc.now()).isEqualTo(new Timestamp(2_000, 0, 1));
@@ -69,5 +72,37 @@ class HybridClockTest {
 
     assertThat(fromOne).isNotEqualTo(fromTwo);
     assertThat(fromOne.compareTo(fromTwo)).isNegative();
+  }
+
+  @Test
+  void aTimestampBeyondTheMaximumOffsetIsRefusedAndNeverAdopted() {
+    ManualClock wall = new ManualClock();
+    wall.millis = 1_000;
+    HybridClock hlc = new HybridClock(wall, 1); // 500 ms, the default
+    Timestamp year2100 = new Timestamp(4_102_444_800_000L, 0, 2);
+
+    assertThatThrownBy(() -> hlc.observe(year2100, 2))
+        .isInstanceOf(ClockOffsetException.class)
+        .hasMessageContaining("from n2 more than a year ahead of n1's clock")
+        .hasMessageContaining("the maximum clock offset is 500 ms");
+    assertThat(hlc.tryObserve(new Timestamp(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE), 3)).isFalse();
+    assertThat(hlc.now()).isEqualTo(new Timestamp(1_000, 0, 1));
+    assertThat(hlc.refusedByPeer()).containsEntry(2, 1L).containsEntry(3, 1L);
+
+    hlc.observe(new Timestamp(1_500, 0, 2), 2); // exactly at the bound: accepted
+    assertThat(hlc.now().physicalMillis()).isEqualTo(1_500);
+  }
+
+  @Test
+  void theLogicalCounterCarriesIntoThePhysicalPartInsteadOfOverflowing() {
+    ManualClock wall = new ManualClock();
+    wall.millis = 1_000;
+    HybridClock hlc = new HybridClock(wall, 1);
+    hlc.observe(new Timestamp(1_000, Integer.MAX_VALUE, 2), 2);
+    Timestamp next = hlc.now();
+
+    assertThat(next.logical()).isNotNegative();
+    assertThat(next).isGreaterThan(new Timestamp(1_000, Integer.MAX_VALUE, 2));
+    assertThat(next.physicalMillis()).isEqualTo(1_001);
   }
 }
