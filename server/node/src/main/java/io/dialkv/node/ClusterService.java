@@ -66,6 +66,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             .setMillis(r.millis())
             .addAllUnreachableNodeIds(r.unreachable())
             .setTombstonesPurged(r.tombstonesPurged())
+            .addAllFailedNodeIds(r.failed())
+            .setLeavesNotRepaired(r.leavesNotRepaired())
             .build(),
         observer);
   }
@@ -119,7 +121,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
       b.addNodes(
           NodeInfo.newBuilder()
               .setNodeId(m.nodeId())
-              .setAddress(m.address())
+              .setAddress(m.clientAddress())
               .setLiveness(m.alive() ? Liveness.UP : Liveness.DOWN)
               .setPhi(Double.isFinite(m.phi()) ? Math.max(0, m.phi()) : Double.MAX_VALUE)
               .setTokenCount(m.tokens().size())

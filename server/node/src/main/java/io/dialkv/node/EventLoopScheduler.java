@@ -4,13 +4,10 @@ import io.dialkv.core.time.Scheduler;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
@@ -49,8 +46,9 @@ public final class EventLoopScheduler implements Scheduler, AutoCloseable {
     return group;
   }
 
-  public Class<? extends ServerChannel> serverChannelType() {
-    return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  /** Whether the loop is epoll (Linux) rather than NIO: server channels must be of its kind. */
+  public boolean epoll() {
+    return epoll;
   }
 
   public Class<? extends Channel> channelType() {

@@ -28,6 +28,7 @@ import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.ReplicaWriteResponse;
 import io.dialkv.core.transport.Transport;
 import io.dialkv.proto.v1.peer.PeerGrpc;
+import io.dialkv.security.Tls;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -52,17 +53,23 @@ public final class GrpcTransport implements Transport {
   private final int maxMessageBytes;
   private final LinkRules links;
   private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+  // Mutual TLS to each peer, which must present its own node certificate; null: plaintext.
+  private final Tls tls;
   // A coordinator sends the same write to every replica: encode it once. Only touched on the
   // node's event loop, like every send.
   private ReplicaWriteRequest lastWrite;
   private io.dialkv.proto.v1.peer.ReplicaWriteRequest lastWriteProto;
 
+  /**
+   * @param tls the node's TLS credentials, or null to talk to peers in plaintext ({@code --insecure})
+   */
   public GrpcTransport(
-      Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes, LinkRules links) {
+      Map<Integer, String> addresses, EventLoopScheduler loop, int maxMessageBytes, LinkRules links, Tls tls) {
     this.addresses = Map.copyOf(addresses);
     this.loop = loop;
     this.maxMessageBytes = maxMessageBytes;
     this.links = links;
+    this.tls = tls;
   }
 
   @Override
@@ -115,7 +122,8 @@ public final class GrpcTransport implements Transport {
           to,
           channel,
           stub.write(encode(write)),
-          r -> new ReplicaWriteResponse(r.getNodeId()),
+          r -> new ReplicaWriteResponse(r.getNodeId(),
+              r.hasSupersededBy() ? ProtoCodec.fromProto(r.getSupersededBy()) : null),
           reply);
     } else if (request instanceof ReplicaReadRequest read) {
       relay(
@@ -176,8 +184,11 @@ public final class GrpcTransport implements Transport {
           stub.rangeRows(io.dialkv.proto.v1.peer.RangeRowsRequest.newBuilder()
               .setFromNodeId(rows.from())
               .addAllLeaves(rows.leaves())
+              .setAfterKey(rows.afterKey())
+              .setMaxBytes(rows.maxBytes())
               .build()),
-          r -> new RangeRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList())),
+          r -> new RangeRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
+              r.getResumeAfter()),
           reply);
     } else if (request instanceof FetchRowsRequest fetch) {
       io.dialkv.proto.v1.peer.FetchRowsRequest.Builder b =
@@ -213,6 +224,8 @@ public final class GrpcTransport implements Transport {
           r -> new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock()),
               r.getMembershipDigest(), ProtoCodec.fromProto(r.getMembersList())),
           reply);
+    } else {
+      reply.completeExceptionally(new PeerFailureException(to, "no encoding for " + request, false));
     }
     return reply;
   }
@@ -242,13 +255,29 @@ public final class GrpcTransport implements Transport {
         new FutureCallback<P>() {
           @Override
           public void onSuccess(P response) {
-            R converted = (R) convert.apply(response);
+            R converted;
+            try {
+              converted = (R) convert.apply(response);
+            } catch (RuntimeException malformed) {
+              // A peer's reply is checked like its requests.
+              PeerFailureException failure =
+                  new PeerFailureException(to, "malformed reply: " + malformed.getMessage(), true);
+              onLoop(() -> reply.completeExceptionally(failure));
+              return;
+            }
             onLoop(() -> reply.complete(converted));
           }
 
           @Override
           public void onFailure(Throwable t) {
             Status status = Status.fromThrowable(t);
+            PeerFailureException.Refusal refusal = refusal(status, Status.trailersFromThrowable(t));
+            if (refusal != null) {
+              PeerFailureException failure = PeerFailureException.refusal(to, refusal,
+                  status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()));
+              onLoop(() -> reply.completeExceptionally(failure));
+              return;
+            }
             boolean refused =
                 status.getCode() == Status.Code.UNAVAILABLE && hasCause(t, ConnectException.class);
             if (status.getCode() == Status.Code.UNAVAILABLE) {
@@ -265,6 +294,20 @@ public final class GrpcTransport implements Transport {
           }
         },
         MoreExecutors.directExecutor());
+  }
+
+  private static final io.grpc.Metadata.Key<String> ERROR_KIND =
+      io.grpc.Metadata.Key.of("dialkv-error", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Whether a failed call was the peer refusing the request (so it did nothing), and why. */
+  private static PeerFailureException.Refusal refusal(Status status, io.grpc.Metadata trailers) {
+    String kind = trailers == null ? null : trailers.get(ERROR_KIND);
+    return switch (status.getCode()) {
+      case INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> PeerFailureException.Refusal.INVALID;
+      case FAILED_PRECONDITION -> "clock-offset".equals(kind) ? PeerFailureException.Refusal.CLOCK_OFFSET : null;
+      case PERMISSION_DENIED, UNAUTHENTICATED -> PeerFailureException.Refusal.NOT_ADMITTED;
+      default -> null;
+    };
   }
 
   /** Replies normally arrive on the loop already (channels share it); deadlines may not. */
@@ -293,10 +336,10 @@ public final class GrpcTransport implements Transport {
     return channels.computeIfAbsent(
         node,
         id ->
-            NettyChannelBuilder.forTarget(address)
+            (tls == null ? NettyChannelBuilder.forTarget(address).usePlaintext()
+                    : NettyChannelBuilder.forTarget(address, tls.peerChannel(id)))
                 .eventLoopGroup(loop.group())
                 .channelType(loop.channelType())
-                .usePlaintext()
                 // Failover and retries are decided by dialkv itself, knowing which calls are safe to
                 // repeat; gRPC's own retry buffering would only cost CPU.
                 .disableRetry()

@@ -2,6 +2,7 @@ package io.dialkv.node;
 
 import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.node.NodeConfig;
+import io.dialkv.security.Tls;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
     description = {
       "Runs one node of a dialkv cluster. The nodes of a new cluster must be given the same --peers,",
       "--replication-factor and --virtual-nodes; a node added later is given --join instead.",
+      "A node listens on two ports: the client port (--listen) for clients, and the peer port",
+      "(--peer-listen) for the other nodes only. Both run TLS with the certificates in --certs-dir",
+      "(make them with 'dialkv certs'); --insecure runs both in plaintext, open to anyone.",
       "Stops gracefully on SIGTERM, and by itself once decommissioned.",
       "Options can also come from a properties file (--config) with keys named like the long",
       "options without dashes, e.g. node-id=1."
@@ -41,20 +45,31 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--listen",
       defaultValue = "127.0.0.1:7101",
-      description = "host:port to listen on (default: ${DEFAULT-VALUE}).")
+      description = "host:port of the client port (default: ${DEFAULT-VALUE}).")
   String listen;
 
   @Option(
       names = "--advertise",
-      description = "host:port peers and clients reach this node at (default: the listen address).")
+      description = "host:port clients reach this node at (default: the --listen address).")
   String advertise;
+
+  @Option(
+      names = "--peer-listen",
+      description = "host:port of the peer port, for the other nodes only (default: the --listen host, "
+          + "its port + " + PEER_PORT_OFFSET + ", e.g. 8101 for 7101).")
+  String peerListen;
+
+  @Option(
+      names = "--peer-advertise",
+      description = "host:port the other nodes reach this node's peer port at (default: the --peer-listen address).")
+  String peerAdvertise;
 
   @Option(
       names = "--peers",
       split = ",",
       description =
-          "Every member of a new cluster as id=host:port, comma-separated, e.g. "
-              + "1=127.0.0.1:7101,2=127.0.0.1:7102. Give either this or --join.")
+          "Every member of a new cluster as id=host:port of its peer port, comma-separated, e.g. "
+              + "1=127.0.0.1:8101,2=127.0.0.1:8102. Give either this or --join.")
   Map<Integer, String> peers;
 
   @Option(
@@ -62,11 +77,37 @@ public final class NodeMain implements Callable<Integer> {
       split = ",",
       paramLabel = "HOST:PORT",
       description =
-          "Join a running cluster through these of its nodes (comma-separated): learn the members "
-              + "from them, take this node's tokens, stream the ranges they give it, and serve only "
-              + "then. The replication factor and virtual nodes are the cluster's. A node restarted "
-              + "after joining just rejoins.")
+          "Join a running cluster through the peer ports of these of its nodes (comma-separated): "
+              + "learn the members from them, take this node's tokens, stream the ranges they give it, "
+              + "and serve only then. The replication factor and virtual nodes are the cluster's. A node "
+              + "restarted after joining just rejoins.")
   List<String> join;
+
+  @Option(
+      names = "--certs-dir",
+      paramLabel = "DIR",
+      description = "TLS for both ports: DIR holds ca.crt (the cluster's CA), node.crt (naming this node's id) "
+          + "and node.key; files are reread when they change. Make them with 'dialkv certs init' and "
+          + "'dialkv certs node'. Give this or --insecure.")
+  Path certsDir;
+
+  @Option(
+      names = "--insecure",
+      description = "No TLS: both ports in plaintext, the peer port open to anyone who can reach it, and "
+          + "(without --tokens-file) every client allowed everything. For a laptop, never for real data.")
+  boolean insecure;
+
+  @Option(
+      names = "--tokens-file",
+      paramLabel = "FILE",
+      description = "Bearer tokens clients may authenticate with, one '<name> <role> <sha256 of the token>' "
+          + "line each (make them with 'dialkv token create'); reread when it changes.")
+  Path tokensFile;
+
+  @Option(
+      names = "--reflection",
+      description = "Serve gRPC server reflection on the client port (for grpcurl); callers need the read role.")
+  boolean reflection;
 
   @Option(names = "--data-dir", required = true, description = "Directory for this node's RocksDB data.")
   Path dataDir;
@@ -118,8 +159,40 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--max-value-bytes",
       defaultValue = "1048576",
-      description = "Largest value accepted (default: ${DEFAULT-VALUE}).")
+      description = "Largest value one write may carry, all its fields together (default: ${DEFAULT-VALUE}).")
   int maxValueBytes;
+
+  @Option(
+      names = "--max-row-bytes",
+      description = "Largest row, all its fields together; a write that would make a row larger is refused "
+          + "(default: twice --max-value-bytes, at least 2097152).")
+  Integer maxRowBytes;
+
+  @Option(
+      names = "--max-cells-per-row",
+      defaultValue = "1024",
+      description = "Most fields a row may hold, deleted ones until purged (default: ${DEFAULT-VALUE}).")
+  int maxCellsPerRow;
+
+  @Option(
+      names = "--max-clock-offset-ms",
+      defaultValue = "500",
+      description = "Timestamps and ballots further ahead of this node's clock than this are refused and never "
+          + "adopted; nodes whose clocks differ more are refused by each other (default: ${DEFAULT-VALUE}).")
+  long maxClockOffsetMillis;
+
+  @Option(
+      names = "--max-connections",
+      defaultValue = "1024",
+      description = "Most client connections open at once; more are closed as they arrive (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(
+      names = "--max-direct-memory-mb",
+      defaultValue = "256",
+      description = "Most off-heap memory the network buffers may take; a connection that would need more is "
+          + "closed (default: ${DEFAULT-VALUE}).")
+  long maxDirectMemoryMb;
 
   @Option(
       names = "--hint-window-s",
@@ -169,14 +242,13 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--test-mode",
       description =
-          "Serve the admin API (link rules, clock skew) to any client, for partition tests. "
-              + "Never on a node holding real data.")
+          "Serve the fault-injection admin API (link rules, clock skew, slow answers) to callers with the "
+              + "admin role, for partition tests. Never on a node holding real data.")
   boolean testMode;
 
-  @Option(
-      names = "--admin-token",
-      description = "Serve the admin API to callers that send this token in the dialkv-admin-token header.")
-  String adminToken;
+  static final int PEER_PORT_OFFSET = 1000;
+  // Netty reads this when it first loads: set before anything touches the network.
+  private static final String NETTY_MAX_DIRECT_MEMORY = "io.grpc.netty.shaded.io.netty.maxDirectMemory";
 
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -197,35 +269,64 @@ public final class NodeMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty(NETTY_MAX_DIRECT_MEMORY) == null) {
+      System.setProperty(NETTY_MAX_DIRECT_MEMORY, String.valueOf(maxDirectMemoryMb << 20));
+    }
     InetSocketAddress listenAddress = parseAddress(listen);
-    String self = advertise != null ? advertise : listen;
+    String clientAddress = advertise != null ? advertise : listen;
+    InetSocketAddress peerAddress = parseAddress(peerListen != null ? peerListen : defaultPeerListen(listen));
+    String self = peerAdvertise != null ? peerAdvertise
+        : peerAddress.getHostString() + ":" + peerAddress.getPort();
+    if (unspecified(self) || unspecified(clientAddress)) {
+      throw new IllegalArgumentException("listening on every interface: give --advertise and --peer-advertise, "
+          + "the addresses clients and nodes reach this node at");
+    }
+    if (certsDir == null && !insecure) {
+      throw new IllegalArgumentException("give --certs-dir DIR (TLS; make the files with 'dialkv certs init' and "
+          + "'dialkv certs node') or --insecure (plaintext, open to anyone who can reach the node)");
+    }
+    if (certsDir != null && insecure) {
+      throw new IllegalArgumentException("give --certs-dir or --insecure, not both");
+    }
     if ((peers == null) == (join == null)) {
       throw new IllegalArgumentException(
           "give either --peers (the members of a new cluster) or --join (nodes of a running cluster)");
     }
+    NodeServer.Security security = new NodeServer.Security(certsDir, tokensFile);
     if (join != null) {
-      ClusterJoin.Plan plan = ClusterJoin.plan(nodeId, self, join);
-      peers = plan.members();
-      replicationFactor = plan.replicationFactor();
-      virtualNodes = plan.virtualNodes();
+      Tls joinTls = certsDir == null ? null : Tls.forNode(certsDir, nodeId);
+      try {
+        ClusterJoin.Plan plan = ClusterJoin.plan(nodeId, self, join, joinTls);
+        peers = plan.members();
+        replicationFactor = plan.replicationFactor();
+        virtualNodes = plan.virtualNodes();
+      } finally {
+        if (joinTls != null) {
+          joinTls.close();
+        }
+      }
     }
     Map<Integer, String> members = new TreeMap<>(peers);
     String listed = members.putIfAbsent(nodeId, self);
-    if (listed != null && advertise != null && !listed.equals(advertise)) {
+    if (listed != null && peerAdvertise != null && !listed.equals(peerAdvertise)) {
       throw new IllegalArgumentException(
-          "--peers lists n" + nodeId + " at " + listed + " but --advertise says " + advertise);
+          "--peers lists n" + nodeId + " at " + listed + " but --peer-advertise says " + peerAdvertise);
     }
+    int rowBytes = maxRowBytes != null ? maxRowBytes : RequestLimits.of(maxKeyBytes, maxValueBytes).maxRowBytes();
+    RequestLimits limits = new RequestLimits(maxKeyBytes, maxValueBytes, rowBytes, maxCellsPerRow);
     NodeConfig config =
         new NodeConfig(
             nodeId,
             members,
+            clientAddress,
             replicationFactor,
             virtualNodes,
             Duration.ofMillis(readTimeoutMillis),
             Duration.ofMillis(writeTimeoutMillis),
             Duration.ofMillis(heartbeatIntervalMillis),
             phiThreshold,
-            new RequestLimits(maxKeyBytes, maxValueBytes),
+            Duration.ofMillis(maxClockOffsetMillis),
+            limits,
             new NodeConfig.Healing(
                 Duration.ofSeconds(hintWindowSeconds),
                 maxHintsPerNode,
@@ -234,12 +335,33 @@ public final class NodeMain implements Callable<Integer> {
                 Duration.ofSeconds(tombstoneGraceSeconds)));
     NodeServer server =
         NodeServer.start(
-            config, listenAddress, dataDir, new NodeServer.Options(syncWrites, testMode, adminToken, join != null));
+            config, listenAddress, dataDir,
+            new NodeServer.Options(syncWrites, testMode, join != null, reflection, peerAddress, security,
+                maxConnections));
     Runtime.getRuntime()
         .addShutdownHook(new Thread(server::close, "dialkv-n" + nodeId + "-shutdown"));
     log.info("n{}: ready", nodeId);
     server.awaitTermination();
     return 0;
+  }
+
+  /** The client port's host, its port + {@value #PEER_PORT_OFFSET}. */
+  static String defaultPeerListen(String clientListen) {
+    InetSocketAddress client = parseAddress(clientListen);
+    if (client.getPort() == 0) {
+      return client.getHostString() + ":0";
+    }
+    int port = client.getPort() + PEER_PORT_OFFSET;
+    if (port > 65535) {
+      throw new IllegalArgumentException("the client port " + client.getPort() + " leaves no default peer port; "
+          + "give --peer-listen");
+    }
+    return client.getHostString() + ":" + port;
+  }
+
+  private static boolean unspecified(String hostPort) {
+    String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
   }
 
   static InetSocketAddress parseAddress(String hostPort) {
@@ -248,8 +370,11 @@ public final class NodeMain implements Callable<Integer> {
       throw new IllegalArgumentException("address '" + hostPort + "' is not host:port");
     }
     try {
-      return new InetSocketAddress(
-          hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+      int port = Integer.parseInt(hostPort.substring(colon + 1));
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port in '" + hostPort + "' is not 0 to 65535");
+      }
+      return new InetSocketAddress(hostPort.substring(0, colon), port);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("port in '" + hostPort + "' is not a number");
     }

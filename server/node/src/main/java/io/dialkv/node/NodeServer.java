@@ -3,6 +3,11 @@ package io.dialkv.node;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.node.access.Callers;
+import io.dialkv.node.access.ClientAccess;
+import io.dialkv.node.access.PeerAccess;
+import io.dialkv.security.Tls;
+import io.dialkv.security.Tokens;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -21,51 +26,132 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running node process: the core node on its event loop, RocksDB, the gRPC transport to peers,
- * and a gRPC server with the client API, the cluster and peer services, health and reflection.
+ * and two gRPC servers. The client port serves the client API, the cluster service and health
+ * (and reflection if asked for), with TLS and per-call roles; the peer port serves only the
+ * node-to-node API, with mutual TLS between members. Both bound what one connection or caller can
+ * make the node hold: message sizes, concurrent calls, connections, handshake and idle times.
  */
 public final class NodeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
+  private static final Duration HEALTH_CHECK_INTERVAL = Duration.ofMillis(250);
 
   private final NodeConfig config;
   private final EventLoopScheduler loop;
   private final RocksDbStorage storage;
   private final GrpcTransport transport;
   private final DialNode node;
+  private final Tls tls;
   private final HealthStatusManager health = new HealthStatusManager();
-  private static final Duration HEALTH_CHECK_INTERVAL = Duration.ofMillis(250);
+  private final ConnectionLimit clientConnections;
+  private final ConnectionLimit peerConnections;
 
-  private final Server server;
+  private final Server clientServer;
+  private final Server peerServer;
   private volatile Scheduler.Cancellable healthTimer;
   private volatile Boolean servingReported;
   private volatile boolean closed;
 
+  /**
+   * How a node authenticates: TLS from a certificates folder (both ports), and bearer tokens for
+   * clients.
+   *
+   * @param certsDir ca.crt, node.crt and node.key; null runs both ports in plaintext (insecure)
+   * @param tokensFile the clients' tokens, or null for none
+   */
+  public record Security(Path certsDir, Path tokensFile) {
+    /** No TLS, no tokens: anyone who reaches the node may do anything. */
+    public static Security insecure() {
+      return new Security(null, null);
+    }
+  }
+
+  /**
+   * Process-level settings that the core does not see.
+   *
+   * @param syncWrites fsync the write-ahead log on every write
+   * @param testMode serve the admin (fault injection) API (to callers with the admin role)
+   * @param join join a running cluster (stream the ranges the node takes, then serve) instead of
+   *     starting as one of a fixed set of members
+   * @param reflection serve gRPC server reflection on the client port
+   * @param peerListen where the peer port listens; null: at the node's own peer address
+   * @param security TLS and tokens
+   * @param maxConnections the most client connections open at once
+   */
+  public record Options(boolean syncWrites, boolean testMode, boolean join, boolean reflection,
+      InetSocketAddress peerListen, Security security, int maxConnections) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+
+    public static Options defaults() {
+      return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS);
+    }
+
+    public Options withSecurity(Security s) {
+      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections);
+    }
+
+    public Options withTestMode(boolean on) {
+      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections);
+    }
+
+    public Options withReflection(boolean on) {
+      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections);
+    }
+
+    public Options withMaxConnections(int max) {
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max);
+    }
+  }
+
   private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, Options options)
       throws IOException {
     this.config = config;
-    int maxMessageBytes = Math.max(4 << 20, config.limits().maxValueBytes() * 2 + (64 << 10));
+    Security security = options.security();
+    this.tls = security.certsDir() == null ? null : Tls.forNode(security.certsDir(), config.nodeId());
+    Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
+    InetSocketAddress peerListen = options.peerListen() != null
+        ? options.peerListen()
+        : NodeMain.parseAddress(config.members().get(config.nodeId()));
+    int peerMessageBytes = config.limits().peerMessageBytes();
     this.loop = new EventLoopScheduler("dialkv-n" + config.nodeId() + "-loop");
     this.storage = RocksDbStorage.open(dataDir, options.syncWrites());
     LinkRules links = new LinkRules();
     SystemClock clock = new SystemClock();
-    this.transport = new GrpcTransport(config.members(), loop, maxMessageBytes, links);
+    this.transport = new GrpcTransport(config.members(), loop, peerMessageBytes, links, tls);
     this.node = new DialNode(config, transport, storage, clock, loop);
     ResponseDelay responseDelay = new ResponseDelay(loop);
+    this.clientConnections = new ConnectionLimit(options.maxConnections(), "client");
+    // A cluster has few nodes, each keeping one connection to each other; the rest is abuse.
+    this.peerConnections = new ConnectionLimit(256, "peer");
     // One thread serves everything (see EventLoopScheduler); handlers never block it.
-    this.server =
-        NettyServerBuilder.forAddress(listen)
-            .bossEventLoopGroup(loop.group())
-            .workerEventLoopGroup(loop.group())
-            .channelType(loop.serverChannelType())
-            .directExecutor()
-            .maxInboundMessageSize(maxMessageBytes)
-            .addService(ServerInterceptors.intercept(new KvService(node), responseDelay))
-            .addService(new ClusterService(node))
-            .addService(new PeerService(node, links))
-            .addService(
-                new AdminService(config.nodeId(), links, clock, responseDelay)
-                    .guarded(options.testMode(), options.adminToken()))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
+    NettyServerBuilder client =
+        bounded(tls == null ? NettyServerBuilder.forAddress(listen) : NettyServerBuilder.forAddress(listen, tls.clientServer()),
+                clientConnections)
+            .maxInboundMessageSize(config.limits().clientRequestBytes())
+            // The standalone balancer multiplexes many clients on one connection per node.
+            .maxConcurrentCallsPerConnection(256)
+            .maxConnectionIdle(10, TimeUnit.MINUTES)
+            // Rotates long-lived connections (and the credentials they were opened with).
+            .maxConnectionAge(1, TimeUnit.HOURS)
+            .maxConnectionAgeGrace(1, TimeUnit.MINUTES)
+            .intercept(new ClientAccess(tokens, tls != null))
+            .addService(MalformedRequests.invalidArgument(ServerInterceptors.intercept(new KvService(node), responseDelay)))
+            .addService(MalformedRequests.invalidArgument(new ClusterService(node).bindService()))
+            .addService(MalformedRequests.invalidArgument(
+                new AdminService(config.nodeId(), links, clock, responseDelay).guarded(options.testMode())))
+            .addService(MalformedRequests.invalidArgument(health.getHealthService().bindService()));
+    if (options.reflection()) {
+      client.addService(MalformedRequests.invalidArgument(ProtoReflectionServiceV1.newInstance().bindService()));
+    }
+    this.clientServer = client.build();
+    this.peerServer =
+        bounded(tls == null ? NettyServerBuilder.forAddress(peerListen)
+                : NettyServerBuilder.forAddress(peerListen, tls.peerServer()), peerConnections)
+            .maxInboundMessageSize(peerMessageBytes)
+            // Every request a node coordinates fans out over one connection to each peer.
+            .maxConcurrentCallsPerConnection(4096)
+            .maxConnectionIdle(30, TimeUnit.MINUTES)
+            .intercept(new PeerAccess(tls != null, node::memberStatus))
+            .addService(MalformedRequests.invalidArgument(new PeerService(node, links).bindService()))
             .build();
     // Clients' balancers follow this: NOT_SERVING until the node hears a peer (starting), while it
     // hears none (cut off), while it joins or leaves the cluster, and from the moment it starts
@@ -75,28 +161,64 @@ public final class NodeServer implements AutoCloseable {
       if (options.join()) {
         node.announceJoining(); // before anything runs on the loop
       }
-      server.start();
+      start(peerServer, peerListen, "peer");
+      start(clientServer, listen, "client");
       node.start();
-    } catch (RuntimeException e) {
-      server.shutdownNow();
+    } catch (IOException | RuntimeException e) {
+      peerServer.shutdownNow();
+      clientServer.shutdownNow();
       closeQuietly();
-      throw e;
-    } catch (IOException e) {
-      closeQuietly();
-      if (e.getCause() instanceof BindException || e instanceof BindException) {
-        throw new IOException("cannot listen on " + listen + ": address already in use", e);
-      }
       throw e;
     }
     checkHealth(); // at once: a lone node must not wait a check interval to report SERVING
     log.info(
-        "n{}: serving on {} (data in {}, {} writes)",
+        "n{}: serving clients on {} and peers on {} ({}; data in {}, {} writes)",
         config.nodeId(),
         listen,
+        peerListen,
+        tls == null ? "INSECURE: no TLS" : "TLS, certificates in " + tls.dir()
+            + (tokens == null ? "" : ", tokens in " + tokens.file()),
         dataDir,
         options.syncWrites() ? "fsync'd" : "write-ahead-logged");
+    if (tls == null) {
+      log.warn("n{}: INSECURE: the peer port accepts any caller and nothing is encrypted; {}", config.nodeId(),
+          tokens == null ? "the client port lets anyone do anything" : "tokens travel in plaintext");
+    }
     if (options.testMode()) {
-      log.warn("n{}: TEST MODE: any client may inject faults through the admin API", config.nodeId());
+      log.warn("n{}: TEST MODE: admin callers may inject faults through the admin API", config.nodeId());
+    }
+  }
+
+  /** What both listeners share: the loop, the connection limit, and limits on slow or chatty peers. */
+  private NettyServerBuilder bounded(NettyServerBuilder builder, ConnectionLimit connections) {
+    return builder
+        .bossEventLoopGroup(loop.group())
+        .workerEventLoopGroup(loop.group())
+        .channelFactory(connections.serverChannels(loop.epoll()))
+        .directExecutor()
+        .maxInboundMetadataSize(16 << 10)
+        .handshakeTimeout(10, TimeUnit.SECONDS)
+        .keepAliveTime(2, TimeUnit.MINUTES)
+        .keepAliveTimeout(20, TimeUnit.SECONDS)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        // HTTP/2 "rapid reset": a connection that cancels streams faster than this is closed.
+        .maxRstFramesPerWindow(1000, 10)
+        .intercept(new RequestArrival(loop, RequestArrival.DEFAULT_LIMIT))
+        .intercept(new BoundedErrors())
+        .addTransportFilter(new Callers());
+  }
+
+  private static void start(Server server, InetSocketAddress address, String port) throws IOException {
+    try {
+      server.start();
+    } catch (IOException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof BindException || String.valueOf(c.getMessage()).contains("Address already in use")) {
+          throw new IOException("cannot listen on " + address + " (" + port + " port): address already in use", e);
+        }
+      }
+      throw new IOException("cannot listen on " + address + " (" + port + " port): " + e.getMessage(), e);
     }
   }
 
@@ -131,21 +253,6 @@ public final class NodeServer implements AutoCloseable {
             });
   }
 
-  /**
-   * Process-level settings that the core does not see.
-   *
-   * @param syncWrites fsync the write-ahead log on every write
-   * @param testMode serve the admin (fault injection) API to anyone
-   * @param adminToken serve the admin API to callers presenting this token (null: nobody)
-   * @param join join a running cluster (stream the ranges the node takes, then serve) instead of
-   *     starting as one of a fixed set of members
-   */
-  public record Options(boolean syncWrites, boolean testMode, String adminToken, boolean join) {
-    public static Options defaults() {
-      return new Options(false, false, null, false);
-    }
-  }
-
   /** Opens storage, starts serving, and starts heartbeating peers. */
   public static NodeServer start(
       NodeConfig config, InetSocketAddress listen, Path dataDir, Options options) {
@@ -156,17 +263,28 @@ public final class NodeServer implements AutoCloseable {
     }
   }
 
+  /** The client port. */
   public int port() {
-    return server.getPort();
+    return clientServer.getPort();
+  }
+
+  public int peerPort() {
+    return peerServer.getPort();
   }
 
   public DialNode node() {
     return node;
   }
 
+  /** Client and peer connections open now. */
+  public int openConnections() {
+    return clientConnections.open() + peerConnections.open();
+  }
+
   /** Blocks until the server stops. */
   public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+    clientServer.awaitTermination();
+    peerServer.awaitTermination();
   }
 
   /**
@@ -184,13 +302,18 @@ public final class NodeServer implements AutoCloseable {
       healthTimer.cancel();
     }
     health.enterTerminalState();
-    server.shutdown();
+    clientServer.shutdown();
+    peerServer.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow();
+      if (!clientServer.awaitTermination(5, TimeUnit.SECONDS)) {
+        clientServer.shutdownNow();
+      }
+      if (!peerServer.awaitTermination(2, TimeUnit.SECONDS)) {
+        peerServer.shutdownNow();
       }
     } catch (InterruptedException e) {
-      server.shutdownNow();
+      clientServer.shutdownNow();
+      peerServer.shutdownNow();
       Thread.currentThread().interrupt();
     }
     closeQuietly();
@@ -202,5 +325,8 @@ public final class NodeServer implements AutoCloseable {
     loop.close();
     transport.close();
     storage.close();
+    if (tls != null) {
+      tls.close();
+    }
   }
 }

@@ -35,7 +35,12 @@ public final class ProtoCodec {
         .build();
   }
 
+  /** A timestamp from a message or the disk; negative parts are refused (no clock issues them). */
   public static Timestamp fromProto(io.dialkv.proto.v1.Timestamp t) {
+    if (t.getPhysicalMillis() < 0 || t.getLogical() < 0 || t.getNodeId() < 0) {
+      throw new InvalidRequestException("timestamp " + t.getPhysicalMillis() + "." + t.getLogical() + "@n"
+          + t.getNodeId() + " has a negative part");
+    }
     return new Timestamp(t.getPhysicalMillis(), t.getLogical(), t.getNodeId());
   }
 
@@ -99,16 +104,16 @@ public final class ProtoCodec {
         fromProto(s.getCommitted(), s.hasCommitted()));
   }
 
-  /**
-   * The level a request asked for: the server's default (QUORUM) when it named none, and a clear
-   * error for a number this server does not know (a newer client, or a hand-made request).
-   */
+  /** The most member records one message may carry: far more than any cluster has. */
+  public static final int MAX_MEMBERS = 1024;
+
   public static List<MemberRecord> toProto(List<Member> members) {
     List<MemberRecord> records = new ArrayList<>(members.size());
     for (Member m : members) {
       records.add(MemberRecord.newBuilder()
           .setNodeId(m.id())
           .setAddress(m.address())
+          .setClientAddress(m.clientAddress())
           .setStatus(MemberRecord.Status.forNumber(m.status().ordinal()))
           .setVersion(m.version())
           .build());
@@ -116,10 +121,23 @@ public final class ProtoCodec {
     return records;
   }
 
+  /** Member records from gossip or the disk; a malformed one is refused, naming what is wrong. */
   public static List<Member> fromProto(List<MemberRecord> records) {
+    if (records.size() > MAX_MEMBERS) {
+      throw new InvalidRequestException(records.size() + " member records; at most " + MAX_MEMBERS);
+    }
     List<Member> members = new ArrayList<>(records.size());
     for (MemberRecord r : records) {
-      members.add(new Member(r.getNodeId(), r.getAddress(), MemberStatus.values()[r.getStatusValue()], r.getVersion()));
+      int status = r.getStatusValue();
+      if (status < 0 || status >= MemberStatus.values().length) {
+        throw new InvalidRequestException("member n" + r.getNodeId() + " has unknown status " + status);
+      }
+      try {
+        members.add(new Member(r.getNodeId(), r.getAddress(), r.getClientAddress(), MemberStatus.values()[status],
+            r.getVersion()));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("malformed member record: " + e.getMessage());
+      }
     }
     return members;
   }
@@ -139,6 +157,10 @@ public final class ProtoCodec {
     return rows;
   }
 
+  /**
+   * The level a request asked for: the server's default (QUORUM) when it named none, and a clear
+   * error for a number this server does not know (a newer client, or a hand-made request).
+   */
   public static Consistency consistency(io.dialkv.proto.v1.Consistency level, int number) {
     return switch (level) {
       case ONE -> Consistency.ONE;
@@ -169,7 +191,8 @@ public final class ProtoCodec {
             .addAllAliveReplicas(p.alive())
             .setDisagreed(p.disagreed())
             .addAllReadRepaired(p.readRepaired())
-            .setPossiblyStale(p.possiblyStale());
+            .setPossiblyStale(p.possiblyStale())
+            .setSuperseded(p.superseded());
     if (p.writeTimestamp() != null) {
       b.setWriteTimestamp(toProto(p.writeTimestamp()));
     }

@@ -3,9 +3,11 @@ package io.dialkv.node;
 import io.dialkv.core.coordinator.ContentionException;
 import io.dialkv.core.coordinator.IndeterminateWriteException;
 import io.dialkv.core.coordinator.ReadFailedException;
+import io.dialkv.core.coordinator.ReplicasRefusedException;
 import io.dialkv.core.coordinator.UnavailableException;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.membership.MembershipChangeRefusedException;
+import io.dialkv.core.time.ClockOffsetException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -13,6 +15,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +28,13 @@ import org.slf4j.LoggerFactory;
 final class Replies {
   /**
    * Trailer naming the failure: invalid-argument, unavailable, indeterminate, read-failed,
-   * contention, shutting-down, refused.
+   * contention, shutting-down, refused, clock-offset, unauthenticated, permission-denied.
    */
   static final Metadata.Key<String> ERROR_KIND =
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
 
   private static final Logger log = LoggerFactory.getLogger(Replies.class);
+  private static final RateLimitedLog limited = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
   private Replies() {}
 
@@ -70,6 +74,12 @@ final class Replies {
     if (t instanceof InvalidRequestException) {
       return status(Status.INVALID_ARGUMENT, "invalid-argument", t.getMessage());
     }
+    if (t instanceof ClockOffsetException) {
+      return status(Status.FAILED_PRECONDITION, "clock-offset", t.getMessage());
+    }
+    if (t instanceof ReplicasRefusedException) {
+      return status(Status.UNAVAILABLE, "unavailable", t.getMessage());
+    }
     if (t instanceof MembershipChangeRefusedException) {
       return status(Status.FAILED_PRECONDITION, "refused", t.getMessage());
     }
@@ -92,7 +102,8 @@ final class Replies {
     if (t instanceof StatusRuntimeException sre) {
       return sre;
     }
-    log.error("request failed unexpectedly", t);
+    // A bug, not the caller's fault: worth a stack trace, but not one per request of a flood.
+    limited.warn("internal-" + t.getClass().getName(), "request failed unexpectedly: {}", t.toString(), t);
     return status(Status.INTERNAL, "internal", "internal error: " + t);
   }
 

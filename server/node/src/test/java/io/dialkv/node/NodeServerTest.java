@@ -54,7 +54,7 @@ class NodeServerTest {
     for (int i = 1; i <= members; i++) {
       addresses.put(i, "127.0.0.1:" + freePort());
     }
-    int port = Integer.parseInt(addresses.get(1).split(":")[1]);
+    int port = freePort(); // the client port; the members' addresses are their peer ports
     server = NodeServer.start(
         NodeConfig.defaults(1, addresses).withReplicationFactor(Math.min(3, members)),
         new InetSocketAddress("127.0.0.1", port), dir, options);
@@ -80,7 +80,7 @@ class NodeServerTest {
 
   @Test
   void theAdminResponseDelayHoldsAnswersAndRefusesNonsense() throws Exception {
-    start(1, new NodeServer.Options(false, true, null, false));
+    start(1, NodeServer.Options.defaults().withTestMode(true));
     AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel);
     assertThatThrownBy(() -> admin.setResponseDelay(SetResponseDelayRequest.newBuilder().setDelayMillis(-5).build()))
         .isInstanceOf(StatusRuntimeException.class)
@@ -100,5 +100,38 @@ class NodeServerTest {
     start = System.nanoTime();
     DialKvGrpc.newBlockingStub(channel).get(get);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(300));
+  }
+
+  @Test
+  void connectionsBeyondTheLimitAreClosedAsTheyArrive() throws Exception {
+    start(1, NodeServer.Options.defaults().withMaxConnections(10));
+    java.util.List<java.net.Socket> sockets = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 30; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+        s.setSoTimeout(300);
+        sockets.add(s);
+      }
+      int closedByNode = 0;
+      for (java.net.Socket s : sockets) {
+        try {
+          if (s.getInputStream().read() == -1) {
+            closedByNode++;
+          }
+        } catch (java.net.SocketTimeoutException keptOpen) {
+          // admitted: the node waits for the client to speak
+        } catch (java.net.SocketException reset) {
+          closedByNode++;
+        }
+      }
+      assertThat(closedByNode).isEqualTo(20);
+      assertThat(server.openConnections()).isEqualTo(10);
+    } finally {
+      for (java.net.Socket s : sockets) {
+        s.close();
+      }
+    }
+    // Slots free up as connections close: a real client gets in again.
+    await().atMost(Duration.ofSeconds(5)).until(() -> health() == ServingStatus.SERVING);
   }
 }
