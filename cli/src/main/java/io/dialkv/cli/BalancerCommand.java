@@ -37,7 +37,13 @@ import picocli.CommandLine.Spec;
       "      node: uneven, and a dead node costs its clients their connection.",
       "",
       "A lone proxy is a single point of failure and one more hop; the Java client's built-in",
-      "balancer has neither. Runs until interrupted (Ctrl-C), then prints what it forwarded."
+      "balancer has neither. Runs until interrupted (Ctrl-C), then prints what it forwarded.",
+      "",
+      "Security: clients reach the proxy in plaintext (it listens on loopback by default). With a",
+      "TLS cluster, give --certs-dir: in l4 mode the clients' own TLS passes through to the nodes; in l7",
+      "mode the proxy talks TLS to the nodes and forwards each caller's bearer token. A caller without",
+      "a token gets the proxy's own identity: give it a folder with only ca.crt (callers must bring",
+      "tokens), or a client certificate of the role anyone who can reach the proxy may have."
     },
     footer = {"", ExitCodes.HELP})
 final class BalancerCommand implements Callable<Integer> {
@@ -73,7 +79,8 @@ final class BalancerCommand implements Callable<Integer> {
             BalancerConfig.defaults("dialkv-balancer").withPolicy(policy),
             !client.direct,
             Duration.ofSeconds(5),
-            16 << 20);
+            16 << 20,
+            client.credentials());
     CountDownLatch stopped = new CountDownLatch(1);
     if (mode == Mode.l7) {
       GrpcProxy proxy = GrpcProxy.start(address, backends);

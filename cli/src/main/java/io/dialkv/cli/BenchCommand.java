@@ -72,9 +72,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (ops < 1 || concurrency < 1 || keys < 1 || readRatio < 0 || readRatio > 1 || valueSize < 0) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--ops, --concurrency and --keys must be positive, --read-ratio in [0,1]");
+    String invalid = invalidOptions();
+    if (invalid != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), invalid);
     }
     PrintWriter out = spec.commandLine().getOut();
     try (DialClient c = client.connect()) {
@@ -123,6 +123,33 @@ final class BenchCommand implements Callable<Integer> {
       }
       return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
+  }
+
+  static final int MAX_CONCURRENCY = 4096;
+  static final int MAX_VALUE_SIZE = 16 << 20;
+
+  /** What is wrong with the options, or null: checked before anything is allocated or sent. */
+  String invalidOptions() {
+    if (ops < 1 || ops > 1_000_000_000) {
+      return "--ops must be 1 to 1000000000, got " + ops;
+    }
+    if (warmupOps < 0 || warmupOps > 1_000_000_000) {
+      return "--warmup-ops must be 0 to 1000000000, got " + warmupOps;
+    }
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      return "--concurrency must be 1 to " + MAX_CONCURRENCY + ", got " + concurrency;
+    }
+    if (keys < 1 || keys > 100_000_000) {
+      return "--keys must be 1 to 100000000, got " + keys;
+    }
+    if (!(readRatio >= 0 && readRatio <= 1)) { // NaN fails both
+      return "--read-ratio must be a number from 0 to 1, got " + readRatio;
+    }
+    if (valueSize < 0 || valueSize > MAX_VALUE_SIZE) {
+      return "--value-size must be 0 to " + MAX_VALUE_SIZE + " bytes, got " + valueSize
+          + " (nodes refuse values over their --max-value-bytes, 1048576 by default)";
+    }
+    return null;
   }
 
   /** Requests this client has sent each node, by node name. */

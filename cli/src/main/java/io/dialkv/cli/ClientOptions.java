@@ -1,6 +1,9 @@
 package io.dialkv.cli;
 
 import io.dialkv.client.DialClient;
+import io.dialkv.client.auth.DialCredentials;
+import io.dialkv.security.Tokens;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -17,6 +20,25 @@ final class ClientOptions {
               + DEFAULT_ENDPOINTS
               + ").")
   String endpoints;
+
+  @Option(
+      names = "--certs-dir",
+      paramLabel = "DIR",
+      description = {
+        "TLS: DIR holds ca.crt, the cluster's CA, and, to authenticate by certificate, client.crt and",
+        "client.key (dialkv certs client makes them). Default: $DIALKV_CERTS_DIR; without either, plaintext",
+        "(for a cluster started --insecure)."
+      })
+  Path certsDir;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = {
+        "Authenticate with the bearer token in FILE (dialkv token create makes one). Default:",
+        "$DIALKV_TOKEN_FILE, else the token in $DIALKV_TOKEN. Tokens are never taken on the command line."
+      })
+  Path tokenFile;
 
   @Option(
       names = "--timeout-ms",
@@ -62,8 +84,23 @@ final class ClientOptions {
     return env == null || env.isBlank() ? DEFAULT_ENDPOINTS : env;
   }
 
+  /** TLS and token as the options and environment say. */
+  DialCredentials credentials() {
+    Path certs = certsDir != null ? certsDir : pathFromEnv("DIALKV_CERTS_DIR");
+    DialCredentials credentials = certs == null ? DialCredentials.insecure() : DialCredentials.tls(certs);
+    Path tokenPath = tokenFile != null ? tokenFile : pathFromEnv("DIALKV_TOKEN_FILE");
+    String token = tokenPath != null ? Tokens.readTokenFile(tokenPath) : System.getenv("DIALKV_TOKEN");
+    return token == null || token.isBlank() ? credentials : credentials.withToken(token);
+  }
+
+  private static Path pathFromEnv(String name) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? null : Path.of(value);
+  }
+
   DialClient connect() {
     return DialClient.builder()
+        .credentials(credentials())
         .endpoints(endpoints())
         .timeout(Duration.ofMillis(timeoutMillis))
         .balancer(balancer)

@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
       HintsCommand.class,
       RepairCommand.class,
       NodeCommands.class,
+      CertsCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

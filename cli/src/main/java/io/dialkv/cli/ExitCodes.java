@@ -15,6 +15,8 @@ final class ExitCodes {
   static final int INDETERMINATE = 4;
   /** A membership change the cluster refused in its present state; nothing changed. */
   static final int REFUSED = 5;
+  /** Not allowed: no or an unknown credential, or a role that does not allow it; nothing was done. */
+  static final int DENIED = 6;
 
   private ExitCodes() {}
 
@@ -24,6 +26,7 @@ final class ExitCodes {
       case UNAVAILABLE, NO_ENDPOINT, READ_FAILED, CONTENTION -> UNAVAILABLE;
       case INDETERMINATE, DEADLINE -> INDETERMINATE;
       case REFUSED -> REFUSED;
+      case DENIED -> DENIED;
       case OTHER -> FAILURE;
     };
   }
@@ -32,5 +35,6 @@ final class ExitCodes {
       "Exit status: 0 ok; 1 other failure; 2 usage error or invalid request; "
           + "3 unavailable (too few replicas alive, or no node reachable; nothing was done); "
           + "4 timed out (a write may or may not have been applied); "
-          + "5 membership change refused (the reason is printed; nothing changed).";
+          + "5 membership change refused (the reason is printed; nothing changed); "
+          + "6 not allowed (no or an unknown credential, or a role without the right; nothing was done).";
 }

@@ -67,6 +67,14 @@ final class Printer {
           "write timestamp %s; acknowledged by %s%n",
           timestamp(p.getWriteTimestamp()),
           nodes(p.getRepliesList().stream().map(ReplicaReply::getNodeId).toList()));
+      if (p.getSuperseded()) {
+        for (ReplicaReply r : p.getRepliesList()) {
+          if (r.getAheadOfResult()) {
+            out.printf("SUPERSEDED on n%d: it already held newer data (%s), so there this write changed nothing"
+                + " (last-write-wins)%n", r.getNodeId(), timestamp(r.getTimestamp()));
+          }
+        }
+      }
       return;
     }
     out.printf("%-8s %-8s %-32s %-22s %s%n", "replica", "counted", "newest timestamp", "compared to answer", "latency");

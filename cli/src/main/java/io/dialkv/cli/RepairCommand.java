@@ -56,6 +56,7 @@ final class RepairCommand implements Callable<Integer> {
                 .map(n -> "n" + n.getNodeId()).toList() + ")");
       }
       boolean complete = true;
+      boolean failed = false;
       for (NodeInfo n : targets) {
         RepairResponse r = c.repair(n.getAddress(), Duration.ofMillis(waitMillis));
         if (client.json()) {
@@ -69,10 +70,16 @@ final class RepairCommand implements Callable<Integer> {
               r.getUnreachableNodeIdsCount() == 0 ? ""
                   : "; not repaired with unreachable " + r.getUnreachableNodeIdsList().stream()
                       .map(id -> "n" + id).toList());
+          if (r.getFailedNodeIdsCount() > 0) {
+            out.printf("n%d: %d differing leaves NOT repaired: %s failed to send or take rows (see n%d's log)%n",
+                r.getNodeId(), r.getLeavesNotRepaired(),
+                r.getFailedNodeIdsList().stream().map(id -> "n" + id).toList(), r.getNodeId());
+          }
         }
         complete &= r.getUnreachableNodeIdsCount() == 0;
+        failed |= r.getFailedNodeIdsCount() > 0;
       }
-      return complete ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
+      return failed ? ExitCodes.FAILURE : complete ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.dialkv.proxy;
 
 import io.dialkv.client.balancer.BalancedChannel;
+import io.dialkv.proto.RawBytes;
 import io.dialkv.client.balancer.CallFailure;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.balancer.Route;
@@ -18,9 +19,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -43,7 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
  * when they never reached one, as in the Java client.
  */
 public final class GrpcProxy implements AutoCloseable {
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new BytesMarshaller();
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = RawBytes.MARSHALLER;
   private static final int MAX_ATTEMPTS = 3;
 
   private final BalancedChannel backends;
@@ -320,21 +319,5 @@ public final class GrpcProxy implements AutoCloseable {
     Metadata copy = new Metadata();
     copy.merge(headers);
     return copy;
-  }
-
-  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("reading a message: " + e.getMessage()).asRuntimeException();
-      }
-    }
   }
 }

@@ -25,4 +25,24 @@ class BenchCommandTest {
     assertThat(parse("--balancer", "ip-hash").client.balancer).isEqualTo("ip-hash");
     assertThat(parse().client.balancer).isEqualTo("token-aware");
   }
+
+  @Test
+  void nonsenseIsRefusedBeforeAnythingIsAllocatedOrSent() {
+    assertThat(parse().invalidOptions()).isNull();
+    assertThat(parse("--read-ratio", "NaN").invalidOptions()).contains("--read-ratio must be a number from 0 to 1");
+    assertThat(parse("--read-ratio", "1.5").invalidOptions()).contains("--read-ratio");
+    assertThat(parse("--warmup-ops", "-5").invalidOptions()).contains("--warmup-ops must be 0 to");
+    assertThat(parse("--concurrency", "100000000").invalidOptions()).contains("--concurrency must be 1 to 4096");
+    assertThat(parse("--value-size", "2000000000").invalidOptions()).contains("--value-size must be 0 to 16777216");
+    assertThat(parse("--keys", "0").invalidOptions()).contains("--keys must be 1 to");
+  }
+
+  @Test
+  void theExitStatusOfNonsenseIsAUsageError() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit = DialCli.run(new String[] {"bench", "--read-ratio", "NaN"}, new java.io.PrintWriter(new java.io.StringWriter()),
+        new java.io.PrintWriter(err));
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("--read-ratio must be a number from 0 to 1, got NaN").doesNotContain("Exception");
+  }
 }

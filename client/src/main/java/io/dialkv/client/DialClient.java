@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
+import io.dialkv.client.auth.DialCredentials;
 import io.dialkv.client.balancer.BalancedChannel;
 import io.dialkv.client.balancer.BalancerConfig;
 import io.dialkv.client.balancer.BalancerPolicy;
@@ -98,11 +99,13 @@ public final class DialClient implements AutoCloseable {
   private final BalancerPolicy policy;
   private final BalancedChannel balanced;
   private final ManagedChannel channel;
+  private final DialCredentials credentials;
 
   private DialClient(Builder builder) {
     this.endpoints = List.copyOf(builder.endpoints);
     this.timeout = builder.timeout;
     this.policy = builder.policy;
+    this.credentials = builder.credentials;
     String clientId = builder.clientId != null ? builder.clientId : defaultClientId();
     this.balanced =
         new BalancedChannel(
@@ -110,7 +113,8 @@ public final class DialClient implements AutoCloseable {
             BalancerConfig.defaults(clientId).withPolicy(builder.policy),
             builder.discover,
             builder.refreshInterval,
-            builder.maxMessageBytes);
+            builder.maxMessageBytes,
+            builder.credentials);
     this.channel = balanced.channel();
   }
 
@@ -326,7 +330,7 @@ public final class DialClient implements AutoCloseable {
       Status status = Status.fromThrowable(e);
       throw CallFailure.brokenConnection(status.getCode(), CallFailure.kind(e))
           ? new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
-              "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")", e)
+              "no dialkv node reachable: " + endpoint + " (" + describe(status) + ")" + securityHint(status), e)
           : translate(e, endpoint);
     } finally {
       direct.shutdownNow();
@@ -399,7 +403,7 @@ public final class DialClient implements AutoCloseable {
               // The balancer found no node to send to: nothing was sent anywhere.
               failures.add(describe(status));
               result.completeExceptionally(new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
-                  String.join("; ", failures), t));
+                  String.join("; ", failures) + securityHint(status), t));
               return;
             }
             boolean neverSent = !route.sent() || CallFailure.refusedByNode(kind);
@@ -413,7 +417,7 @@ public final class DialClient implements AutoCloseable {
             failures.add(via + ": " + describe(status));
             if (attempt >= MAX_ATTEMPTS || deadline.isExpired()) {
               result.completeExceptionally(new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
-                  "no dialkv node could serve the request: " + String.join("; ", failures), t));
+                  "no dialkv node could serve the request: " + String.join("; ", failures) + securityHint(status), t));
               return;
             }
             Set<String> avoid = new HashSet<>(tried);
@@ -431,7 +435,9 @@ public final class DialClient implements AutoCloseable {
     Status status = Status.fromThrowable(t);
     String kind = CallFailure.kind(t);
     DialException.Kind k;
-    if (kind == null) {
+    if (status.getCode() == Status.Code.UNAUTHENTICATED || status.getCode() == Status.Code.PERMISSION_DENIED) {
+      k = DialException.Kind.DENIED;
+    } else if (kind == null) {
       k = status.getCode() == Status.Code.DEADLINE_EXCEEDED
           ? DialException.Kind.DEADLINE
           : status.getCode() == Status.Code.INVALID_ARGUMENT
@@ -452,6 +458,25 @@ public final class DialClient implements AutoCloseable {
       };
     }
     return new DialException(k, status.getCode(), describe(status) + " (via " + via + ")", t);
+  }
+
+  /**
+   * What to check when no node could be reached and the cause may be the credentials: a plaintext
+   * client talking to a TLS cluster, or TLS refused (another CA, a node started --insecure).
+   */
+  private String securityHint(Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return "";
+    }
+    String d = String.valueOf(status.getDescription()) + " " + status.getCause();
+    if (!credentials.usesTls()) {
+      return "; if the cluster runs TLS, give this client the cluster's CA (--certs-dir, or $DIALKV_CERTS_DIR)";
+    }
+    if (d.contains("SSL") || d.contains("ertificate") || d.contains("handshake") || d.contains("PKIX")) {
+      return "; TLS failed: is the node started --insecure, or are its certificates from another CA than"
+          + " this client's ca.crt?";
+    }
+    return "";
   }
 
   private static String describe(Status status) {
@@ -490,8 +515,15 @@ public final class DialClient implements AutoCloseable {
     private String clientId;
     private boolean discover = true;
     private Duration refreshInterval = Duration.ofSeconds(5);
+    private DialCredentials credentials = DialCredentials.insecure();
 
     private Builder() {}
+
+    /** TLS and authentication (default: plaintext, anonymous, for an --insecure cluster). */
+    public Builder credentials(DialCredentials credentials) {
+      this.credentials = java.util.Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
 
     /** Adds endpoints (seeds) as host:port. */
     public Builder endpoints(List<String> hostPorts) {

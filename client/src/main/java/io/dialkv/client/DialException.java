@@ -30,6 +30,12 @@ public final class DialException extends RuntimeException {
     REFUSED,
     /** The client's own deadline passed; for a write, the outcome is unknown. */
     DEADLINE,
+    /**
+     * The node did not let the caller do it: no credential, an unknown token
+     * ({@code UNAUTHENTICATED}), or a role that does not allow it ({@code PERMISSION_DENIED}).
+     * Nothing was done.
+     */
+    DENIED,
     /** Anything else. */
     OTHER
   }

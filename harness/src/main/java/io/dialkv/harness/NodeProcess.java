@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProcess {
   private final int id;
   private final int port;
+  private final int peerPort;
   private final List<String> command;
   private final Path log;
   private final Path dataDir;
@@ -20,22 +21,26 @@ public final class NodeProcess {
   /**
    * @param membership how the node finds its cluster: {@code --peers ... --replication-factor N}
    *     for a founding member, {@code --join SEEDS} for one added later
+   * @param security {@code --certs-dir DIR --tokens-file FILE}, or {@code --insecure}
    */
-  NodeProcess(int id, String host, int port, List<String> membership, Path dir, Path nodeJar,
-      List<String> extraArgs, NetnsNetwork netns) {
+  NodeProcess(int id, String host, int port, int peerPort, List<String> membership, List<String> security,
+      Path dir, Path nodeJar, List<String> extraArgs, NetnsNetwork netns) {
     this.id = id;
     this.host = host;
     this.port = port;
+    this.peerPort = peerPort;
     this.log = dir.resolve("n" + id + ".log");
     this.dataDir = dir.resolve("data-n" + id);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     command = new ArrayList<>(List.of(
-        java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        java, "-Xmx256m", "-XX:MaxDirectMemorySize=256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-jar", nodeJar.toString(),
         "--node-id", String.valueOf(id),
         "--listen", host + ":" + port,
+        "--peer-listen", host + ":" + peerPort,
         "--data-dir", dataDir.toString()));
     command.addAll(membership);
+    command.addAll(security);
     command.addAll(extraArgs);
     if (netns != null) {
       List<String> wrapped = netns.inNamespace(id, command);
@@ -62,8 +67,14 @@ public final class NodeProcess {
     }
   }
 
+  /** The client port, host:port. */
   public String endpoint() {
     return host + ":" + port;
+  }
+
+  /** The peer port, host:port: where the other nodes reach it. */
+  public String peerEndpoint() {
+    return host + ":" + peerPort;
   }
 
   public Path log() {
@@ -76,6 +87,11 @@ public final class NodeProcess {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
+  }
+
+  /** The process id, while it runs. */
+  public long pid() {
+    return process.pid();
   }
 
   public boolean isAlive() {

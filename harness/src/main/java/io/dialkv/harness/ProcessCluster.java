@@ -2,6 +2,7 @@ package io.dialkv.harness;
 
 import io.dialkv.client.DialClient;
 import io.dialkv.client.DialException;
+import io.dialkv.client.auth.DialCredentials;
 import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.Liveness;
 import io.dialkv.proto.v1.MembershipChangeResponse;
@@ -10,6 +11,10 @@ import io.dialkv.proto.v1.SetClockSkewRequest;
 import io.dialkv.proto.v1.SetLinkRulesRequest;
 import io.dialkv.proto.v1.SetResponseDelayRequest;
 import io.dialkv.proto.v1.TopologyResponse;
+import io.dialkv.security.CertificateAuthority;
+import io.dialkv.security.CertsDir;
+import io.dialkv.security.Role;
+import io.dialkv.security.Tokens;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -36,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * over the admin API, so nodes run with {@code --test-mode}). Closing it kills every process it
  * started and deletes their data, keeping their logs; a shutdown hook kills them if the JVM dies
  * first.
+ *
+ * <p>Secure unless asked otherwise, as a script-started cluster is: a CA of its own, a certificate
+ * per node, mutual TLS between nodes, and clients authenticated by certificate (the harness's own
+ * client is an admin) or by one of the tokens it makes, one per role.
  */
 public final class ProcessCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProcessCluster.class);
@@ -47,6 +56,8 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path nodeJar;
   private final List<String> extraArgs;
   private final NetnsNetwork netns;
+  private final boolean secure;
+  private final DialCredentials credentials;
   private final Thread reaper;
 
   /**
@@ -73,7 +84,17 @@ public final class ProcessCluster implements AutoCloseable {
   /** As above, with extra flags for every node (for example {@code --read-repair-chance 0}). */
   public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
       NetnsNetwork netns, List<String> nodeArgs) throws IOException {
+    this(size, replicationFactor, nodeJar, baseDir, testMode, netns, nodeArgs, true);
+  }
+
+  /**
+   * As above; {@code secure} false starts the nodes {@code --insecure} (plaintext, no
+   * authentication).
+   */
+  public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
+      NetnsNetwork netns, List<String> nodeArgs, boolean secure) throws IOException {
     this.netns = netns;
+    this.secure = secure;
     if (!Files.isRegularFile(nodeJar)) {
       throw new IllegalArgumentException(
           "node jar " + nodeJar + " not found; build it with ./mvnw -B -DskipTests package");
@@ -81,13 +102,16 @@ public final class ProcessCluster implements AutoCloseable {
     this.replicationFactor = replicationFactor;
     Files.createDirectories(baseDir);
     Path dir = Files.createTempDirectory(baseDir, "cluster-");
-    // On loopback every node needs a port of its own; in namespaces each has its own address.
-    List<Integer> ports = netns == null ? freePorts(size) : java.util.Collections.nCopies(size, 7101);
+    // On loopback every node needs ports of its own; in namespaces each has its own address.
+    List<Integer> free = netns == null ? freePorts(2 * size) : List.of();
+    List<Integer> ports = netns == null ? free.subList(0, size) : java.util.Collections.nCopies(size, 7101);
+    List<Integer> peerPorts = netns == null ? free.subList(size, 2 * size) : java.util.Collections.nCopies(size, 8101);
     List<String> hosts = new ArrayList<>();
     StringBuilder peers = new StringBuilder();
     for (int i = 0; i < size; i++) {
       hosts.add(netns == null ? "127.0.0.1" : netns.address(i + 1));
-      peers.append(i == 0 ? "" : ",").append(i + 1).append('=').append(hosts.get(i)).append(':').append(ports.get(i));
+      peers.append(i == 0 ? "" : ",").append(i + 1).append('=').append(hosts.get(i)).append(':')
+          .append(peerPorts.get(i));
     }
     List<String> extra = new ArrayList<>(nodeArgs);
     if (testMode) {
@@ -96,10 +120,23 @@ public final class ProcessCluster implements AutoCloseable {
     this.dir = dir;
     this.nodeJar = nodeJar;
     this.extraArgs = List.copyOf(extra);
+    if (secure) {
+      CertificateAuthority ca = CertificateAuthority.create(caDir(), "test", CertificateAuthority.DEFAULT_CA_VALIDITY);
+      ca.issueClient("harness", Role.ADMIN, CertificateAuthority.DEFAULT_VALIDITY, certsDir("admin"));
+      Files.createDirectories(certsDir("ca-only"));
+      Files.copy(caDir().resolve(CertsDir.CA_CERT), certsDir("ca-only").resolve(CertsDir.CA_CERT));
+      for (Role role : Role.values()) {
+        Tokens.create(tokensFile(), role.label() + "-client", role, tokenFile(role));
+      }
+      this.credentials = DialCredentials.tls(certsDir("admin"));
+    } else {
+      this.credentials = DialCredentials.insecure();
+    }
     List<String> membership =
         List.of("--peers", peers.toString(), "--replication-factor", String.valueOf(replicationFactor));
     for (int i = 0; i < size; i++) {
-      nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), membership, dir, nodeJar, extra, netns));
+      nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), peerPorts.get(i), membership,
+          securityArgs(i + 1, hosts.get(i)), dir, nodeJar, extra, netns));
     }
     reaper = new Thread(this::killAll, "kill-dialkv-nodes");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -136,8 +173,10 @@ public final class ProcessCluster implements AutoCloseable {
       throw new IllegalStateException("nodes cannot be added to a cluster in network namespaces");
     }
     int id = nodes.size() + 1;
-    NodeProcess node = new NodeProcess(id, "127.0.0.1", freePorts(1).get(0),
-        List.of("--join", String.join(",", endpoints())), dir, nodeJar, extraArgs, null);
+    List<Integer> free = freePorts(2);
+    List<String> seeds = nodeIds().stream().map(n -> node(n).peerEndpoint()).toList();
+    NodeProcess node = new NodeProcess(id, "127.0.0.1", free.get(0), free.get(1),
+        List.of("--join", String.join(",", seeds)), securityArgs(id, "127.0.0.1"), dir, nodeJar, extraArgs, null);
     nodes.add(node);
     node.start();
     return node;
@@ -196,16 +235,71 @@ public final class ProcessCluster implements AutoCloseable {
     return nodeIds().stream().map(id -> node(id).endpoint()).toList();
   }
 
+  /** A client of the whole cluster, with the harness's admin credentials. */
   public DialClient client() {
-    return DialClient.builder().endpoints(endpoints()).timeout(Duration.ofSeconds(10)).build();
+    return DialClient.builder().endpoints(endpoints()).credentials(credentials).timeout(Duration.ofSeconds(10))
+        .build();
   }
 
   public DialClient clientOf(int id) {
     return DialClient.builder()
         .endpoints(List.of(node(id).endpoint()))
+        .credentials(credentials)
         .discover(false)
         .timeout(Duration.ofSeconds(10))
         .build();
+  }
+
+  /** Whether the nodes run TLS and authenticate callers. */
+  public boolean secure() {
+    return secure;
+  }
+
+  /** The harness's own credentials: an admin client certificate (plaintext if not secure). */
+  public DialCredentials credentials() {
+    return credentials;
+  }
+
+  /** Credentials of a client that has only {@code role}: the CA, and that role's token. */
+  public DialCredentials credentials(Role role) {
+    requireSecure();
+    return DialCredentials.tls(certsDir("ca-only")).withToken(Tokens.readTokenFile(tokenFile(role)));
+  }
+
+  /** The cluster's CA folder (ca.crt, ca.key), to issue more certificates in tests. */
+  public Path caDir() {
+    return dir.resolve("certs").resolve("ca");
+  }
+
+  /** A folder for one party's certificates under the cluster's: {@code certs/NAME}. */
+  public Path certsDir(String name) {
+    return dir.resolve("certs").resolve(name);
+  }
+
+  /** The nodes' tokens file (name, role, hash). */
+  public Path tokensFile() {
+    return dir.resolve("tokens.txt");
+  }
+
+  /** The token of the client made for a role. */
+  public Path tokenFile(Role role) {
+    return dir.resolve("tokens").resolve(role.label() + ".token");
+  }
+
+  private void requireSecure() {
+    if (!secure) {
+      throw new IllegalStateException("this cluster runs --insecure: it has no certificates or tokens");
+    }
+  }
+
+  /** The flags that give node {@code id} its certificate (made now) and the tokens, or --insecure. */
+  private List<String> securityArgs(int id, String host) {
+    if (!secure) {
+      return List.of("--insecure");
+    }
+    CertificateAuthority.open(caDir()).issueNode(id, List.of(host), CertificateAuthority.DEFAULT_VALIDITY,
+        certsDir("n" + id));
+    return List.of("--certs-dir", certsDir("n" + id).toString(), "--tokens-file", tokensFile().toString());
   }
 
   /** Waits until every running node answers and sees every running node up and the others down. */
@@ -272,8 +366,13 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private synchronized ManagedChannel admin(int node) {
-    return adminChannels.computeIfAbsent(
-        node, id -> NettyChannelBuilder.forTarget(node(id).endpoint()).usePlaintext().build());
+    return adminChannels.computeIfAbsent(node, id -> {
+      NettyChannelBuilder b = NettyChannelBuilder.forTarget(node(id).endpoint(), credentials.channelCredentials());
+      if (credentials.tokenInterceptor() != null) {
+        b.intercept(credentials.tokenInterceptor());
+      }
+      return b.build();
+    });
   }
 
   private void killAll() {

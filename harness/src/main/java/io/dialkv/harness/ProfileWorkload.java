@@ -3,6 +3,7 @@ package io.dialkv.harness;
 import io.dialkv.checker.edn.Keyword;
 import io.dialkv.checker.history.Op;
 import io.dialkv.client.DialClient;
+import io.dialkv.client.auth.DialCredentials;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.GetProfileResponse;
@@ -46,13 +47,14 @@ public final class ProfileWorkload {
     return level;
   }
 
-  public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
-      throws InterruptedException {
+  public void runClient(int node, String endpoint, DialCredentials credentials, long process, long stride,
+      long deadlineNanos, Random random) throws InterruptedException {
     Consistency consistency = RegisterWorkload.consistencyOf(level, true);
     long nextValue = process * 1_000_000L;
     try (DialClient client =
         DialClient.builder()
             .endpoints(List.of(endpoint))
+            .credentials(credentials)
             .discover(false)
             .timeout(Duration.ofSeconds(3))
             .build()) {

@@ -2,6 +2,7 @@ package io.dialkv.harness;
 
 import io.dialkv.checker.history.Op;
 import io.dialkv.client.DialClient;
+import io.dialkv.client.auth.DialCredentials;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.GetResponse;
@@ -24,7 +25,7 @@ public final class RegisterWorkload {
   static Op.Type outcome(DialException e, boolean write) {
     return switch (e.kind()) {
       // Certainly not applied: nothing was sent, or the request was refused before any replica.
-      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION -> Op.Type.FAIL;
+      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION, DENIED -> Op.Type.FAIL;
       // A read that did not complete changed nothing; a write may have been applied.
       default -> write ? Op.Type.INFO : Op.Type.FAIL;
     };
@@ -74,8 +75,8 @@ public final class RegisterWorkload {
    * {@code process}; after an indeterminate operation it continues as process {@code process +
    * stride}, as Jepsen does, since the old process may still have an operation in flight.
    */
-  public void runClient(int node, String endpoint, long process, long stride, long deadlineNanos, Random random)
-      throws InterruptedException {
+  public void runClient(int node, String endpoint, DialCredentials credentials, long process, long stride,
+      long deadlineNanos, Random random) throws InterruptedException {
     Consistency consistency = consistencyOf(level, false);
     Consistency writeConsistency = consistencyOf(level, true);
     boolean casWorkload = consistency == Consistency.LINEARIZABLE;
@@ -84,6 +85,7 @@ public final class RegisterWorkload {
     try (DialClient client =
         DialClient.builder()
             .endpoints(List.of(endpoint))
+            .credentials(credentials)
             .discover(false)
             .timeout(Duration.ofSeconds(3))
             .build()) {

@@ -128,7 +128,7 @@ public final class TestRun {
             Random clientRandom = new Random(random.nextLong());
             String endpoint = cluster.node(node).endpoint();
             running.add(pool.submit(() -> {
-              workload.runClient(node, endpoint, p, clients, deadline, clientRandom);
+              workload.runClient(node, endpoint, cluster.credentials(), p, clients, deadline, clientRandom);
               return null;
             }));
           }
@@ -140,7 +140,7 @@ public final class TestRun {
           Random clientRandom = new Random(random.nextLong());
           String endpoint = cluster.node(node).endpoint();
           running.add(pool.submit(() -> {
-            workload.runClient(node, endpoint, p, clients, deadline, clientRandom);
+            workload.runClient(node, endpoint, cluster.credentials(), p, clients, deadline, clientRandom);
             return null;
           }));
         }

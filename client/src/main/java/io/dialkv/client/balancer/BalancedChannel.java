@@ -1,5 +1,8 @@
 package io.dialkv.client.balancer;
 
+import io.dialkv.client.auth.DialCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -26,6 +29,8 @@ public final class BalancedChannel implements AutoCloseable {
   private final EventLoopGroup ioThread;
   private final boolean epoll;
   private final int maxMessageBytes;
+  private final ChannelCredentials credentials;
+  private final ClientInterceptor token;
   private final ManagedChannel channel;
   private final BalancerTelemetry telemetry = new BalancerTelemetry();
 
@@ -35,13 +40,15 @@ public final class BalancedChannel implements AutoCloseable {
    * @param discover learn the other nodes from the seeds (false: only the seeds, as given)
    * @param refreshInterval how often the topology is asked for again
    * @param maxMessageBytes the largest response accepted
+   * @param credentials plaintext or TLS for every connection, and the caller's token if any
    */
   public BalancedChannel(
       List<String> seeds,
       BalancerConfig config,
       boolean discover,
       Duration refreshInterval,
-      int maxMessageBytes) {
+      int maxMessageBytes,
+      DialCredentials credentials) {
     ThreadFactory daemon =
         r -> {
           Thread t = new Thread(r, "dialkv-client-io");
@@ -51,8 +58,10 @@ public final class BalancedChannel implements AutoCloseable {
     this.epoll = Epoll.isAvailable();
     this.ioThread = epoll ? new EpollEventLoopGroup(1, daemon) : new NioEventLoopGroup(1, daemon);
     this.maxMessageBytes = maxMessageBytes;
+    this.credentials = credentials.channelCredentials();
+    this.token = credentials.tokenInterceptor();
     this.channel =
-        configure(NettyChannelBuilder.forTarget(DialNameResolverProvider.target(seeds)))
+        configure(NettyChannelBuilder.forTarget(DialNameResolverProvider.target(seeds), this.credentials))
             .defaultServiceConfig(config.toServiceConfig())
             .setNameResolverArg(
                 ResolverOptions.KEY,
@@ -67,10 +76,12 @@ public final class BalancedChannel implements AutoCloseable {
   }
 
   private NettyChannelBuilder configure(NettyChannelBuilder builder) {
+    if (token != null) {
+      builder.intercept(token);
+    }
     return builder
         .eventLoopGroup(ioThread)
         .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-        .usePlaintext()
         // Which calls are safe to repeat is dialkv's decision (see DialClient); gRPC's own retry
         // buffering would only cost CPU.
         .disableRetry()
@@ -94,7 +105,7 @@ public final class BalancedChannel implements AutoCloseable {
    * and no other. The caller shuts it down.
    */
   public ManagedChannel directChannel(String hostPort) {
-    return configure(NettyChannelBuilder.forTarget(hostPort)).build();
+    return configure(NettyChannelBuilder.forTarget(hostPort, credentials)).build();
   }
 
   /**

@@ -167,9 +167,13 @@ final class DialNameResolver extends NameResolver {
     List<Object> signature = new ArrayList<>();
     signature.add(response.getReplicationFactor());
     for (NodeInfo node : response.getNodesList()) {
-      Attributes attrs = Attributes.newBuilder().set(NODE_ID, node.getNodeId()).build();
-      groups.add(new EquivalentAddressGroup(socketAddress(node.getAddress()), attrs));
-      addresses.add(node.getAddress());
+      // A node whose client address the answering node has not heard yet (a cluster just
+      // starting) is in the ring, but there is nowhere to connect to until it has.
+      if (!node.getAddress().isEmpty()) {
+        Attributes attrs = Attributes.newBuilder().set(NODE_ID, node.getNodeId()).build();
+        groups.add(new EquivalentAddressGroup(socketAddress(node.getAddress()), attrs));
+        addresses.add(node.getAddress());
+      }
       // A joining node gets writes but owns no key until it is normal: it is not in the ring yet.
       if (node.getState() != NodeState.NODE_STATE_JOINING) {
         tokens.put(node.getNodeId(), node.getTokensList());
