@@ -30,6 +30,8 @@ ensure_built
 id=$((NODES + 1))
 port="$(node_port "$id")"
 port_in_use "$port" && die "port $port for n$id is taken by another process"
+port_in_use "$(node_peer_port "$id")" && die "port $(node_peer_port "$id") for n$id is taken by another process"
+grep -q '^PEER_ENDPOINTS=' "$CLUSTER_DIR/cluster.env" || die "cluster '$CLUSTER_NAME' was made by an older version; stop-cluster.sh --wipe it and start it again"
 grep -q '^INITIAL_NODES=' "$CLUSTER_DIR/cluster.env" || echo "INITIAL_NODES=$NODES" >>"$CLUSTER_DIR/cluster.env"
 sed -i "s/^NODES=.*/NODES=$id/" "$CLUSTER_DIR/cluster.env"
 load_cluster

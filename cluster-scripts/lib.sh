@@ -6,7 +6,9 @@ CLUSTER_NAME="${DIALKV_CLUSTER:-local}"
 CLUSTER_DIR="$ROOT/.dialkv/$CLUSTER_NAME"
 NODE_JAR="$ROOT/server/node/target/dialkv-node.jar"
 CLI_JAR="$ROOT/cli/target/dialkv-cli.jar"
-NODE_JAVA_OPTS="${DIALKV_NODE_JAVA_OPTS:--Xms256m -Xmx768m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
+NODE_JAVA_OPTS="${DIALKV_NODE_JAVA_OPTS:--Xms256m -Xmx768m -XX:MaxDirectMemorySize=256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
+# A node's peer port (node-to-node traffic only) is its client port + 1000.
+PEER_PORT_OFFSET=1000
 
 die() { echo "error: $*" >&2; exit 2; }
 
@@ -14,9 +16,14 @@ need_java() {
   command -v java >/dev/null 2>&1 || die "java not found; install a JDK 17 or newer"
 }
 
-# Builds the jars if they are missing or older than any source file.
+# Builds the jars if they are missing or older than any source file (DIALKV_SKIP_BUILD=1: only
+# check that they exist, as the build's own tests of these scripts do).
 ensure_built() {
   need_java
+  if [ "${DIALKV_SKIP_BUILD:-0}" = 1 ]; then
+    [ -f "$NODE_JAR" ] && [ -f "$CLI_JAR" ] || die "$NODE_JAR or $CLI_JAR missing; build with ./mvnw -B -DskipTests package"
+    return 0
+  fi
   local stale=0
   for jar in "$NODE_JAR" "$CLI_JAR"; do
     [ -f "$jar" ] || stale=1
@@ -43,14 +50,17 @@ load_cluster() {
 
 pid_file() { echo "$CLUSTER_DIR/pids/n$1.pid"; }
 
+# The pid a node was started with, or nothing (never fails: callers run under set -e).
 node_pid() {
   local f; f="$(pid_file "$1")"
-  [ -f "$f" ] && cat "$f"
+  if [ -f "$f" ]; then cat "$f"; fi
+  return 0
 }
 
+# Whether node N runs: its pid is alive and is still a dialkv node (not a pid reused since).
 is_running() {
   local pid; pid="$(node_pid "$1")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ps -o args= -p "$pid" 2>/dev/null | grep -q "dialkv-node"
 }
 
 port_in_use() {
@@ -58,6 +68,46 @@ port_in_use() {
 }
 
 node_port() { echo $((BASE_PORT + $1 - 1)); }
+node_peer_port() { echo $((BASE_PORT + $1 - 1 + PEER_PORT_OFFSET)); }
+
+# The CLI, for the scripts' own use (certificates, cluster status).
+cli() {
+  # shellcheck disable=SC2086
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto ${DIALKV_CLI_JAVA_OPTS:-} -jar "$CLI_JAR" "$@"
+}
+
+# The cluster's CA, an admin client certificate, a CA-only folder for token clients, and one
+# token per role (tokens/<role>.token), unless the cluster runs --insecure or has them already.
+ensure_cluster_certs() {
+  [ "${INSECURE:-0}" = 1 ] && return 0
+  local certs="$CLUSTER_DIR/certs"
+  if [ ! -f "$certs/ca/ca.crt" ]; then
+    cli certs init --ca-dir "$certs/ca" --cluster "$CLUSTER_NAME" >/dev/null
+    cli certs client --ca-dir "$certs/ca" --name admin --role admin --out "$certs/admin" >/dev/null
+    mkdir -p "$certs/ca-only" && cp "$certs/ca/ca.crt" "$certs/ca-only/ca.crt"
+    local role
+    for role in read readwrite admin; do
+      cli token create --name "$role-user" --role "$role" --tokens-file "$CLUSTER_DIR/tokens.txt" \
+        --out "$CLUSTER_DIR/tokens/$role.token" >/dev/null
+    done
+    echo "made the cluster's CA and client credentials in .dialkv/$CLUSTER_NAME/certs (admin: certs/admin; tokens: tokens/)"
+  fi
+}
+
+# Node N's certificate, issued when missing.
+ensure_node_cert() {
+  [ "${INSECURE:-0}" = 1 ] && return 0
+  local dir="$CLUSTER_DIR/certs/n$1"
+  [ -f "$dir/node.crt" ] || cli certs node --ca-dir "$CLUSTER_DIR/certs/ca" --id "$1" --out "$dir" >/dev/null
+}
+
+security_args() {
+  if [ "${INSECURE:-0}" = 1 ]; then
+    echo "--insecure"
+  else
+    echo "--certs-dir $CLUSTER_DIR/certs/n$1 --tokens-file $CLUSTER_DIR/tokens.txt"
+  fi
+}
 
 start_node() {
   local id="$1"
@@ -66,25 +116,31 @@ start_node() {
     return 0
   fi
   local port; port="$(node_port "$id")"
-  if port_in_use "$port"; then
-    die "port $port for n$id is taken by another process"
-  fi
+  local peer_port; peer_port="$(node_peer_port "$id")"
+  for p in "$port" "$peer_port"; do
+    if port_in_use "$p"; then
+      die "port $p for n$id is taken by another process"
+    fi
+  done
   mkdir -p "$CLUSTER_DIR/pids" "$CLUSTER_DIR/logs" "$CLUSTER_DIR/data"
-  # Nodes added after the cluster started join through the first ones (they learn the rest).
+  ensure_node_cert "$id"
+  # Nodes added after the cluster started join through the first ones' peer ports.
   local membership=(--peers "$PEERS" --replication-factor "$RF")
   if [ "$id" -gt "${INITIAL_NODES:-$NODES}" ]; then
-    membership=(--join "$ENDPOINTS")
+    membership=(--join "$PEER_ENDPOINTS")
   fi
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2046
   nohup java $NODE_JAVA_OPTS -jar "$NODE_JAR" \
     --node-id "$id" \
     --listen "127.0.0.1:$port" \
+    --peer-listen "127.0.0.1:$peer_port" \
     "${membership[@]}" \
     --data-dir "$CLUSTER_DIR/data/n$id" \
+    $(security_args "$id") \
     $NODE_ARGS \
     >>"$CLUSTER_DIR/logs/n$id.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$id")"
-  echo "n$id started (pid $!, 127.0.0.1:$port, log .dialkv/$CLUSTER_NAME/logs/n$id.log)"
+  echo "n$id started (pid $!, clients 127.0.0.1:$port, peers 127.0.0.1:$peer_port, log .dialkv/$CLUSTER_NAME/logs/n$id.log)"
 }
 
 wait_gone() {
@@ -99,7 +155,7 @@ wait_gone() {
 stop_node() {
   local id="$1" pid
   pid="$(node_pid "$id")"
-  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+  if ! is_running "$id"; then
     echo "n$id is not running"
     rm -f "$(pid_file "$id")"
     return 0
@@ -118,7 +174,7 @@ stop_node() {
 kill_node() {
   local id="$1" pid
   pid="$(node_pid "$id")"
-  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+  if ! is_running "$id"; then
     echo "n$id is not running"
     return 0
   fi

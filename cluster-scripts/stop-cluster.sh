@@ -13,10 +13,18 @@ while [ $# -gt 0 ]; do
   esac
 done
 load_cluster
+# Every node in turn, whatever happened to the ones before it (killed, never started, stuck).
+status=0
 for i in $(seq 1 "$NODES"); do
-  stop_node "$i"
+  stop_node "$i" || status=1
 done
 if [ "$wipe" = 1 ]; then
+  for i in $(seq 1 "$NODES"); do
+    if is_running "$i"; then
+      die "n$i (pid $(node_pid "$i")) is still running; not wiping .dialkv/$CLUSTER_NAME"
+    fi
+  done
   rm -rf "$CLUSTER_DIR"
   echo "removed .dialkv/$CLUSTER_NAME"
 fi
+exit "$status"
