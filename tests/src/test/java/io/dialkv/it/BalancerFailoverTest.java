@@ -54,7 +54,7 @@ class BalancerFailoverTest {
 
   @Test
   void aKilledNodeCostsTheClientNothingBeyondWritesInFlightAndGetsTrafficAgainAfterRestart() throws Exception {
-    try (DialClient client = DialClient.builder().endpoints(cluster.endpoints().subList(0, 1)).build()) {
+    try (DialClient client = DialClient.builder().credentials(cluster.credentials()).endpoints(cluster.endpoints().subList(0, 1)).build()) {
       await().atMost(Duration.ofSeconds(15)).until(() -> client.nodes().stream()
           .filter(n -> n.state() == NodeState.HEALTHY).count() == 5);
       SteadyWorkload load =
@@ -92,7 +92,7 @@ class BalancerFailoverTest {
 
   @Test
   void tokenAwareRequestsAreCoordinatedByAReplicaOfTheirKey() {
-    try (DialClient client = DialClient.builder().endpoints(cluster.endpoints()).build()) {
+    try (DialClient client = DialClient.builder().credentials(cluster.credentials()).endpoints(cluster.endpoints()).build()) {
       await().atMost(Duration.ofSeconds(15)).until(() -> client.nodes().stream()
           .filter(n -> n.state() == NodeState.HEALTHY).count() == 5);
       Map<Integer, Integer> coordinators = new HashMap<>();
@@ -110,7 +110,7 @@ class BalancerFailoverTest {
   void leastConnectionsSendsFewerRequestsToANodeMadeSlow() throws Exception {
     cluster.setResponseDelay(2, 200);
     try (DialClient client =
-        DialClient.builder().endpoints(cluster.endpoints()).balancer("least-connections").build()) {
+        DialClient.builder().credentials(cluster.credentials()).endpoints(cluster.endpoints()).balancer("least-connections").build()) {
       await().atMost(Duration.ofSeconds(15)).until(() -> client.nodes().stream()
           .filter(n -> n.state() == NodeState.HEALTHY).count() == 5);
       SteadyWorkload load = new SteadyWorkload(client, Consistency.ONE, 32, 3_000, Duration.ofSeconds(60)).start();
@@ -130,7 +130,7 @@ class BalancerFailoverTest {
 
   @Test
   void aNodeCutOffFromEveryPeerReportsNotServingAndClientsGoElsewhere() throws Exception {
-    try (DialClient client = DialClient.builder().endpoints(cluster.endpoints()).balancer("round-robin").build()) {
+    try (DialClient client = DialClient.builder().credentials(cluster.credentials()).endpoints(cluster.endpoints()).balancer("round-robin").build()) {
       await().atMost(Duration.ofSeconds(15)).until(() -> client.nodes().stream()
           .filter(n -> n.state() == NodeState.HEALTHY).count() == 5);
       List<Integer> others = List.of(2, 3, 4, 5);

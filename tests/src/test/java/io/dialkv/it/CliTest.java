@@ -39,6 +39,10 @@ class CliTest {
       all.add("-e");
       all.add(String.join(",", cluster.endpoints()));
     }
+    if (!all.contains("--help") && !all.contains("--certs-dir")) {
+      all.add("--certs-dir");
+      all.add(cluster.certsDir("admin").toString());
+    }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit = DialCli.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));

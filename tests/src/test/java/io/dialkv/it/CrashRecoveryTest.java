@@ -103,12 +103,12 @@ class CrashRecoveryTest {
     }
     String dead = "127.0.0.1:" + closedPort;
     try (DialClient client =
-        DialClient.builder().endpoints(List.of(dead, cluster.node(1).endpoint())).build()) {
+        DialClient.builder().credentials(cluster.credentials()).endpoints(List.of(dead, cluster.node(1).endpoint())).build()) {
       for (int i = 0; i < 4; i++) { // round-robin starts on the dead endpoint every other call
         client.put("failover-" + i, utf8("x"), Consistency.QUORUM);
       }
     }
-    try (DialClient client = DialClient.builder().endpoints(List.of(dead)).build()) {
+    try (DialClient client = DialClient.builder().credentials(cluster.credentials()).endpoints(List.of(dead)).build()) {
       assertThatThrownBy(() -> client.get("k", Consistency.ONE, false))
           .isInstanceOfSatisfying(DialException.class, e -> {
             assertThat(e.kind()).isEqualTo(DialException.Kind.NO_ENDPOINT);

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node speaks to generic gRPC tooling: the standard health service and server reflection (what
- * grpcurl and load balancers use), called here by plain grpc-java stubs with no dialkv code.
+ * grpcurl and load balancers use, the latter when the node is started with --reflection), called
+ * here by plain grpc-java stubs over the cluster's TLS with no dialkv code.
  */
 class GrpcToolingTest {
   private static ProcessCluster cluster;
@@ -38,9 +39,10 @@ class GrpcToolingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = Clusters.start(1, 1);
+    cluster = Clusters.startWith(1, 1, "--reflection");
     cluster.awaitHealthy(Duration.ofSeconds(60));
-    channel = NettyChannelBuilder.forTarget(cluster.node(1).endpoint()).usePlaintext().build();
+    channel = NettyChannelBuilder.forTarget(cluster.node(1).endpoint(), cluster.credentials().channelCredentials())
+        .build();
   }
 
   @AfterAll
@@ -58,7 +60,8 @@ class GrpcToolingTest {
             .setLinkRules(SetLinkRulesRequest.newBuilder().addBlockedPeers(2).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-          assertThat(e.getStatus().getDescription()).contains("start the node with --test-mode or --admin-token");
+          assertThat(e.getStatus().getDescription())
+              .isEqualTo("fault injection is served only by nodes started with --test-mode");
         });
   }
 
@@ -105,7 +108,9 @@ class GrpcToolingTest {
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
 
+    // The node-to-node API is not on the client port at all.
     assertThat(services.get(10, TimeUnit.SECONDS))
-        .contains("dialkv.v1.DialKv", "dialkv.v1.Cluster", "grpc.health.v1.Health");
+        .contains("dialkv.v1.DialKv", "dialkv.v1.Cluster", "grpc.health.v1.Health")
+        .doesNotContain("dialkv.v1.peer.Peer");
   }
 }

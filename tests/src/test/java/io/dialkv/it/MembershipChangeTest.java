@@ -140,7 +140,7 @@ class MembershipChangeTest {
       }
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      int exit = DialCli.run(new String[] {"node", "decommission", "1", "-e", cluster.node(1).endpoint()},
+      int exit = DialCli.run(new String[] {"node", "decommission", "1", "-e", cluster.node(1).endpoint(), "--certs-dir", cluster.certsDir("admin").toString()},
           new PrintWriter(out, true), new PrintWriter(err, true));
       assertThat(exit).as("exit status of a refused change").isEqualTo(5);
       assertThat(err.toString()).contains("cannot decommission n1: the 2 nodes left could not hold 3 replicas");
@@ -148,12 +148,15 @@ class MembershipChangeTest {
       // A node started with an id already in use is refused before it starts.
       Path data = Files.createTempDirectory(Clusters.dir().toAbsolutePath(), "duplicate-");
       int port;
-      try (ServerSocket s = new ServerSocket(0)) {
+      int peerPort;
+      try (ServerSocket s = new ServerSocket(0); ServerSocket p = new ServerSocket(0)) {
         port = s.getLocalPort();
+        peerPort = p.getLocalPort();
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       Process duplicate = new ProcessBuilder(java, "-jar", Clusters.nodeJar().toString(),
-          "--node-id", "2", "--listen", "127.0.0.1:" + port, "--join", cluster.node(1).endpoint(),
+          "--node-id", "2", "--listen", "127.0.0.1:" + port, "--peer-listen", "127.0.0.1:" + peerPort,
+          "--join", cluster.node(1).peerEndpoint(), "--certs-dir", cluster.certsDir("n2").toString(),
           "--data-dir", data.toString())
           .redirectErrorStream(true)
           .start();
@@ -161,7 +164,7 @@ class MembershipChangeTest {
         assertThat(duplicate.waitFor(60, TimeUnit.SECONDS)).as("the refused node exits").isTrue();
         String output = new String(duplicate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(duplicate.exitValue()).isEqualTo(1);
-        assertThat(output).contains("node id 2 is already in use by the member at " + cluster.node(2).endpoint());
+        assertThat(output).contains("node id 2 is already in use by the member at " + cluster.node(2).peerEndpoint());
       } finally {
         duplicate.destroyForcibly();
       }

@@ -55,7 +55,7 @@ class RepairTest {
 
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = DialCli.run(new String[] {"repair", "--node", "2", "-e", String.join(",", cluster.endpoints()), "-o", "json"},
+    int exit = DialCli.run(new String[] {"repair", "--node", "2", "-e", String.join(",", cluster.endpoints()), "-o", "json", "--certs-dir", cluster.certsDir("admin").toString()},
         new PrintWriter(out, true), new PrintWriter(err, true));
     assertThat(exit).as(err.toString()).isZero();
     log.info("repair of wiped n2: {}", out.toString().replaceAll("\\s+", " "));
@@ -83,7 +83,7 @@ class RepairTest {
   void repairingAnUnknownNodeIsAUsageError() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = DialCli.run(new String[] {"repair", "--node", "9", "-e", cluster.endpoints().get(0)},
+    int exit = DialCli.run(new String[] {"repair", "--node", "9", "-e", cluster.endpoints().get(0), "--certs-dir", cluster.certsDir("admin").toString()},
         new PrintWriter(out, true), new PrintWriter(err, true));
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString()).contains("no node 9 in the cluster (nodes: [n1, n2, n3, n4])");

@@ -69,15 +69,23 @@ class StandaloneBalancerTest {
             BalancerConfig.defaults("standalone-test").withPolicy(BalancerPolicy.parse(policy)),
             true,
             Duration.ofSeconds(1),
-            16 << 20);
+            16 << 20,
+            cluster.credentials());
     await().atMost(Duration.ofSeconds(15)).until(() -> channel.nodes().stream()
         .filter(n -> n.state() == NodeState.HEALTHY).count() == cluster.nodeIds().stream()
             .filter(id -> cluster.node(id).isAlive()).count());
     return channel;
   }
 
+  /** A client of the L7 proxy: plaintext, as a grpcurl or another language's client would be. */
   private static ManagedChannel plainChannel(int port) {
     return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  /** A client through the L4 proxy: its TLS goes through to the node, end to end. */
+  private static ManagedChannel tlsChannel(int port) {
+    return io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port,
+        cluster.credentials().channelCredentials()).build();
   }
 
   /** Puts and reads back {@code count} keys; returns requests per coordinating node. */
@@ -133,7 +141,7 @@ class StandaloneBalancerTest {
         new InetSocketAddress("127.0.0.1", 0), backends("round-robin"), BalancerPolicy.Choice.ROUND_ROBIN)) {
       List<Map<Integer, Integer>> perClient = new ArrayList<>();
       for (int c = 0; c < 5; c++) {
-        ManagedChannel channel = plainChannel(proxy.port());
+        ManagedChannel channel = tlsChannel(proxy.port());
         try {
           perClient.add(putAndGet(channel, "l4-" + c + "-", 100));
         } finally {

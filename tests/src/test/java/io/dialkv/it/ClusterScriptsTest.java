@@ -1,0 +1,133 @@
+package io.dialkv.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README tour's script steps, as a new user runs them: start a secure cluster, write, kill a
+ * node (its writes go to hints), bring it back, see it caught up, and stop the cluster with a node
+ * already dead — every node stops, --wipe wipes, nothing is left running.
+ */
+class ClusterScriptsTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private final String name = "script-test-" + ThreadLocalRandom.current().nextInt(1_000_000);
+  private final Path clusterDir = ROOT.resolve(".dialkv").resolve(name);
+  private final List<Long> pids = new ArrayList<>();
+
+  private record Run(int exit, String out) {}
+
+  private Run run(String script, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("cluster-scripts").resolve(script).toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    pb.environment().put("DIALKV_CLUSTER", name);
+    pb.environment().put("DIALKV_SKIP_BUILD", "1");
+    pb.environment().remove("DIALKV_ENDPOINTS");
+    pb.environment().remove("DIALKV_CERTS_DIR");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(script + " finished").isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  /** A base port whose three client and three peer ports are free. */
+  private static int freeBase() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
+      if (List.of(0, 1, 2, 1000, 1001, 1002).stream().allMatch(d -> free(base + d))) {
+        return base;
+      }
+    }
+    throw new IOException("no free ports found");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void rememberPids() throws IOException {
+    Path dir = clusterDir.resolve("pids");
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          pids.add(Long.parseLong(Files.readString(f).strip()));
+        }
+      }
+    }
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    // Whatever the test did: stop what it started (by pid) and remove its folder.
+    rememberPids();
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    if (Files.exists(clusterDir)) {
+      try (Stream<Path> paths = Files.walk(clusterDir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theTourRunsAndStopClusterCopesWithADeadNode() throws Exception {
+    Run start = run("start-cluster.sh", "-n", "3", "-p", String.valueOf(freeBase()), "--name", name);
+    assertThat(start.exit()).as(start.out()).isZero();
+    assertThat(start.out()).contains("made the cluster's CA", "cluster '" + name + "' is up: 3 nodes");
+    assertThat(clusterDir.resolve("certs/admin/client.crt")).exists();
+    rememberPids();
+
+    assertThat(run("dialkv", "put", "greeting", "hello", "--consistency", "QUORUM").out()).isEqualTo("OK\n");
+    Run kill = run("node.sh", "kill", "3");
+    assertThat(kill.out()).contains("n3 killed (SIGKILL)");
+    // ALL needs n3: once the failure detector knows, it fails fast and says why.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      Run all = run("dialkv", "get", "greeting", "--consistency", "ALL");
+      assertThat(all.exit()).as(all.out()).isEqualTo(3);
+      assertThat(all.out()).contains("UNAVAILABLE: read needed 3 of 3 replicas, 2 alive (down: n3)");
+    });
+    assertThat(run("dialkv", "put", "greeting", "hola", "--consistency", "ONE").exit()).isZero();
+    assertThat(run("dialkv", "hints").out()).contains("n3");
+
+    // Back on its data, n3 gets the missed write from the hints within seconds.
+    assertThat(run("node.sh", "start", "3").out()).contains("n3 started");
+    rememberPids();
+    int n3 = Integer.parseInt(Files.readString(clusterDir.resolve("cluster.env")).lines()
+        .filter(l -> l.startsWith("BASE_PORT=")).findFirst().orElseThrow().substring(10)) + 2;
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");
+      assertThat(direct.out()).isEqualTo("hola\n");
+    });
+
+    // Kill a node, then stop the cluster: every other node stops too, and --wipe wipes.
+    assertThat(run("node.sh", "kill", "1").exit()).isZero();
+    Run stop = run("stop-cluster.sh", "--wipe");
+    assertThat(stop.exit()).as(stop.out()).isZero();
+    assertThat(stop.out()).contains("n1 is not running", "n2 stopped", "n3 stopped", "removed .dialkv/" + name);
+    assertThat(clusterDir).doesNotExist();
+    for (long pid : pids) {
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid).isFalse();
+    }
+  }
+}
