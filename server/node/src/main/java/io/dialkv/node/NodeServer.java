@@ -133,6 +133,8 @@ public final class NodeServer implements AutoCloseable {
             // Rotates long-lived connections (and the credentials they were opened with).
             .maxConnectionAge(1, TimeUnit.HOURS)
             .maxConnectionAgeGrace(1, TimeUnit.MINUTES)
+            // Only clients: the peer port's callers are members, and it carries most of the calls.
+            .intercept(new RequestArrival(loop, RequestArrival.DEFAULT_LIMIT))
             .intercept(new ClientAccess(tokens, tls != null))
             .addService(MalformedRequests.invalidArgument(ServerInterceptors.intercept(new KvService(node), responseDelay)))
             .addService(MalformedRequests.invalidArgument(new ClusterService(node).bindService()))
@@ -204,7 +206,6 @@ public final class NodeServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         // HTTP/2 "rapid reset": a connection that cancels streams faster than this is closed.
         .maxRstFramesPerWindow(1000, 10)
-        .intercept(new RequestArrival(loop, RequestArrival.DEFAULT_LIMIT))
         .intercept(new BoundedErrors())
         .addTransportFilter(new Callers());
   }
