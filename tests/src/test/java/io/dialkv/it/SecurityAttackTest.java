@@ -264,8 +264,8 @@ class SecurityAttackTest {
 
     // A joiner that never comes is removed like any node that died while joining.
     admin.removeNode(9, Duration.ofSeconds(30));
-    await().atMost(Duration.ofSeconds(10)).until(() -> admin.topology(client(3)).getNodesList().stream()
-        .noneMatch(n -> n.getNodeId() == 9));
+    await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.rangeClosed(1, 3).allMatch(node ->
+        admin.topology(client(node)).getNodesList().stream().noneMatch(n -> n.getNodeId() == 9)));
     write("after-takeover", "ok");
   }
 
