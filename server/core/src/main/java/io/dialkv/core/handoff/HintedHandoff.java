@@ -196,15 +196,16 @@ public final class HintedHandoff {
       transport
           .send(target, new ReplicaWriteRequest(selfId, hint.key(), hint.row()), replayTimeout)
           .whenComplete((ack, failure) -> {
+            PeerFailureException refused = failure == null ? null : PeerFailureException.of(target, failure);
             if (failure == null) {
               remove(hint);
               done[0]++;
-            } else if (PeerFailureException.of(target, failure).refused()) {
+            } else if (refused.refused()) {
               // The replica will never take it (a timestamp beyond its clock bound, a row over its
               // limit): replaying it again would only block the hints behind it.
               remove(hint);
               done[1]++;
-              drop(target, "it refused a replayed write (" + PeerFailureException.of(target, failure).reason() + ")");
+              drop(target, "it refused a replayed write (" + refused.reason() + ")");
             } else {
               failed[0] = true;
             }

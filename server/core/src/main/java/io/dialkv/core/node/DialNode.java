@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -360,7 +361,7 @@ public final class DialNode {
    * The membership state of a node, as this node knows it now: empty if it never was a member.
    * Readable from any thread (for deciding whether to admit a caller of the peer port).
    */
-  public java.util.Optional<MemberStatus> memberStatus(int node) {
+  public Optional<MemberStatus> memberStatus(int node) {
     return membership.membership().member(node).map(Member::status);
   }
 
