@@ -23,8 +23,11 @@ class MembershipNemesisTest {
   @Test
   void aJoinAndADecommissionDuringTheWorkloadLoseNoAcknowledgedWrite() throws Exception {
     Path out = Clusters.dir().resolve("membership-" + System.nanoTime());
+    // A join takes 8 to 15 s here (a JVM start, agreement on the transitional record, one write
+    // timeout, streaming) and the next fault starts only after it has finished: 36 s leaves room for
+    // the decommission to start on a slow machine too.
     TestRun.Result result = TestRun.run(new TestRun.Options(5, 3, List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE"),
-        "membership", Duration.ofSeconds(24), Duration.ofSeconds(8), Duration.ofSeconds(3), 5, 1,
+        "membership", Duration.ofSeconds(36), Duration.ofSeconds(6), Duration.ofSeconds(3), 5, 1,
         Duration.ofMillis(20), 7, Clusters.nodeJar(), out, Duration.ofSeconds(30), "links"));
     System.out.print(Report.table(result));
 
