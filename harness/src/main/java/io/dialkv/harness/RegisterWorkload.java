@@ -25,7 +25,7 @@ public final class RegisterWorkload {
   static Op.Type outcome(DialException e, boolean write) {
     return switch (e.kind()) {
       // Certainly not applied: nothing was sent, or the request was refused before any replica.
-      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION, DENIED -> Op.Type.FAIL;
+      case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION, DENIED, OVERLOADED -> Op.Type.FAIL;
       // A read that did not complete changed nothing; a write may have been applied.
       default -> write ? Op.Type.INFO : Op.Type.FAIL;
     };

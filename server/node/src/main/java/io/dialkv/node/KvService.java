@@ -29,10 +29,15 @@ import io.dialkv.proto.v1.PutRequest;
 import io.dialkv.proto.v1.PutResponse;
 import io.dialkv.proto.v1.UpdateProfileRequest;
 import io.dialkv.proto.v1.UpdateProfileResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** The client API over gRPC: a thin translation between protobuf and {@link DialNode} calls. */
 final class KvService extends DialKvGrpc.DialKvImplBase {
@@ -48,10 +53,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.get(
+                admitted(() -> node.get(
                     request.getKey(),
                     consistency(request.getConsistency(), request.getConsistencyValue()),
-                    request.getTrace()),
+                    request.getTrace())),
                 KvService::toGetResponse,
                 observer));
   }
@@ -73,10 +78,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.put(
+                admitted(() -> node.put(
                     request.getKey(),
                     request.getValue().toByteArray(),
-                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                    consistency(request.getConsistency(), request.getConsistencyValue()))),
                 r -> PutResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
   }
@@ -87,10 +92,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.compareAndSet(
+                admitted(() -> node.compareAndSet(
                     request.getKey(),
                     request.getExpectAbsent() ? null : request.getExpected().toByteArray(),
-                    request.getNewValue().toByteArray()),
+                    request.getNewValue().toByteArray())),
                 r -> {
                   CompareAndSetResponse.Builder b =
                       CompareAndSetResponse.newBuilder()
@@ -111,9 +116,9 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.delete(
+                admitted(() -> node.delete(
                     request.getKey(),
-                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                    consistency(request.getConsistency(), request.getConsistencyValue()))),
                 r -> DeleteResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
   }
@@ -124,10 +129,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.getProfile(
+                admitted(() -> node.getProfile(
                     request.getUserId(),
                     consistency(request.getConsistency(), request.getConsistencyValue()),
-                    request.getTrace()),
+                    request.getTrace())),
                 r -> toProfileResponse(request.getUserId(), r),
                 observer));
   }
@@ -172,10 +177,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
           p.getAttributesMap()
               .forEach((k, v) -> fields.put(ProfileSchema.ATTRIBUTE_PREFIX + k, utf8(v)));
           Replies.relay(
-              node.putProfile(
+              admitted(() -> node.putProfile(
                   p.getUserId(),
                   fields,
-                  consistency(request.getConsistency(), request.getConsistencyValue())),
+                  consistency(request.getConsistency(), request.getConsistencyValue()))),
               (WriteResult r) ->
                   PutProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
               observer);
@@ -191,11 +196,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
           Map<String, byte[]> set = new LinkedHashMap<>();
           request.getSetMap().forEach((k, v) -> set.put(k, utf8(v)));
           Replies.relay(
-              node.updateProfile(
+              admitted(() -> node.updateProfile(
                   request.getUserId(),
                   set,
                   request.getUnsetList(),
-                  consistency(request.getConsistency(), request.getConsistencyValue())),
+                  consistency(request.getConsistency(), request.getConsistencyValue()))),
               r -> UpdateProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
               observer);
         });
@@ -208,11 +213,21 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         observer,
         () ->
             Replies.relay(
-                node.deleteProfile(
+                admitted(() -> node.deleteProfile(
                     request.getUserId(),
-                    consistency(request.getConsistency(), request.getConsistencyValue())),
+                    consistency(request.getConsistency(), request.getConsistencyValue()))),
                 r -> DeleteProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
+  }
+
+  /**
+   * The request, run only if the node admits it; the time the client will wait travels with it, so
+   * that a request whose deadline passed while it queued is refused rather than done for nobody.
+   */
+  private <T> CompletableFuture<T> admitted(Supplier<CompletableFuture<T>> request) {
+    Deadline deadline = Context.current().getDeadline();
+    long remaining = deadline == null ? Long.MAX_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    return node.admitted(remaining, request);
   }
 
   private static void putIfSet(Map<String, byte[]> fields, String name, String value) {

@@ -1,5 +1,6 @@
 package io.dialkv.node;
 
+import io.dialkv.core.admission.AdmissionControl;
 import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.security.Tls;
@@ -188,6 +189,25 @@ public final class NodeMain implements Callable<Integer> {
   int maxConnections;
 
   @Option(
+      names = "--admission-control",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = {
+        "Refuse client requests at once (RESOURCE_EXHAUSTED, nothing done) when the node is at its",
+        "limit of requests in flight, a limit that adapts to the machine from request latency, or",
+        "when a request's deadline can no longer be met (default: on; --no-admission-control turns",
+        "it off, to see what an influx does without it)."
+      })
+  boolean admissionControl;
+
+  @Option(
+      names = "--max-in-flight",
+      defaultValue = "1024",
+      description = "Most client requests coordinated at once, however fast they complete (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(
       names = "--max-direct-memory-mb",
       defaultValue = "256",
       description = "Most off-heap memory the network buffers may take; a connection that would need more is "
@@ -332,7 +352,12 @@ public final class NodeMain implements Callable<Integer> {
                 maxHintsPerNode,
                 readRepairChance,
                 Duration.ofSeconds(repairIntervalSeconds),
-                Duration.ofSeconds(tombstoneGraceSeconds)));
+                Duration.ofSeconds(tombstoneGraceSeconds)),
+            new AdmissionControl.Settings(admissionControl, maxInFlight,
+                Math.min(AdmissionControl.Settings.DEFAULT_MIN_LIMIT, maxInFlight)));
+    if (!admissionControl) {
+      log.warn("n{}: admission control is off: an influx of requests queues without bound", nodeId);
+    }
     NodeServer server =
         NodeServer.start(
             config, listenAddress, dataDir,

@@ -1,5 +1,6 @@
 package io.dialkv.node;
 
+import io.dialkv.core.admission.OverloadedException;
 import io.dialkv.core.coordinator.ContentionException;
 import io.dialkv.core.coordinator.IndeterminateWriteException;
 import io.dialkv.core.coordinator.ReadFailedException;
@@ -28,10 +29,15 @@ import org.slf4j.LoggerFactory;
 final class Replies {
   /**
    * Trailer naming the failure: invalid-argument, unavailable, indeterminate, read-failed,
-   * contention, shutting-down, refused, clock-offset, unauthenticated, permission-denied.
+   * contention, shutting-down, refused, clock-offset, overloaded, unauthenticated,
+   * permission-denied.
    */
   static final Metadata.Key<String> ERROR_KIND =
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** With an overloaded refusal: in how many milliseconds the node expects to have room again. */
+  static final Metadata.Key<String> RETRY_AFTER_MS =
+      Metadata.Key.of("dialkv-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   private static final Logger log = LoggerFactory.getLogger(Replies.class);
   private static final RateLimitedLog limited = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
@@ -73,6 +79,12 @@ final class Replies {
         : failure;
     if (t instanceof InvalidRequestException) {
       return status(Status.INVALID_ARGUMENT, "invalid-argument", t.getMessage());
+    }
+    if (t instanceof OverloadedException overloaded) {
+      Metadata trailers = new Metadata();
+      trailers.put(ERROR_KIND, "overloaded");
+      trailers.put(RETRY_AFTER_MS, String.valueOf(overloaded.retryAfter().toMillis()));
+      return Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage()).asRuntimeException(trailers);
     }
     if (t instanceof ClockOffsetException) {
       return status(Status.FAILED_PRECONDITION, "clock-offset", t.getMessage());

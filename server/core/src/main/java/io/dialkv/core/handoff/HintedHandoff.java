@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,10 @@ public final class HintedHandoff {
   private final Duration window;
   private final long maxHintsPerTarget;
   private final Duration replayTimeout;
+  private final BooleanSupplier foregroundBusy;
+  // Replay yields to client traffic this long at a time; a hint is kept either way, so waiting
+  // only delays the replica's catching up.
+  private static final Duration YIELD_PAUSE = Duration.ofMillis(100);
   private final Map<Integer, Long> pending = new TreeMap<>();
   private final Map<Integer, Long> dropped = new TreeMap<>();
   // Creation time of each replica's oldest pending hint, kept here so that storing a hint does not
@@ -57,6 +62,7 @@ public final class HintedHandoff {
    *     max_hint_window; 3 hours by default)
    * @param maxHintsPerTarget the most hints pending for one replica
    * @param replayTimeout how long a replayed write may take before the replay stops for now
+   * @param foregroundBusy whether client traffic needs the node now: replay then waits
    */
   public HintedHandoff(
       int selfId,
@@ -67,8 +73,10 @@ public final class HintedHandoff {
       Scheduler scheduler,
       Duration window,
       long maxHintsPerTarget,
-      Duration replayTimeout) {
+      Duration replayTimeout,
+      BooleanSupplier foregroundBusy) {
     this.selfId = selfId;
+    this.foregroundBusy = foregroundBusy;
     this.storage = storage;
     this.transport = transport;
     this.detector = detector;
@@ -174,6 +182,10 @@ public final class HintedHandoff {
 
   /** Sends the target its hints one batch at a time, deleting each once acknowledged. */
   private void replay(int target, long replayed, long expired, long startNanos) {
+    if (running && foregroundBusy.getAsBoolean()) {
+      scheduler.schedule(YIELD_PAUSE, () -> replay(target, replayed, expired, startNanos));
+      return;
+    }
     oldestCreated.remove(target); // the batches delete oldest first: read it again when needed
     List<Hint> batch = storage.hints(target, BATCH);
     if (batch.isEmpty() || !running) {

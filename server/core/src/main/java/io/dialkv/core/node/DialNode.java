@@ -1,5 +1,7 @@
 package io.dialkv.core.node;
 
+import io.dialkv.core.admission.AdmissionControl;
+import io.dialkv.core.admission.OverloadedException;
 import io.dialkv.core.coordinator.Coordinator;
 import io.dialkv.core.coordinator.PaxosResult;
 import io.dialkv.core.coordinator.ReadResult;
@@ -58,6 +60,7 @@ public final class DialNode {
   private final Coordinator coordinator;
   private final HeartbeatLoop heartbeats;
   private final HintedHandoff hints;
+  private final AdmissionControl admission;
   private final Transport transport;
   private final HybridClock hlc;
   private final CompletableFuture<MembershipChange> joined = new CompletableFuture<>();
@@ -72,6 +75,7 @@ public final class DialNode {
     int self = config.nodeId();
     this.transport = transport;
     this.hlc = new HybridClock(clock, self, config.maxClockOffset());
+    this.admission = new AdmissionControl(self, config.admission(), clock);
     long intervalMillis = config.heartbeatInterval().toMillis();
     // Tolerate a pause of four heartbeats before suspicion climbs: GC and a busy laptop.
     this.detector =
@@ -105,7 +109,8 @@ public final class DialNode {
             scheduler,
             healing.hintWindow(),
             healing.maxHintsPerNode(),
-            config.writeTimeout());
+            config.writeTimeout(),
+            () -> admission.underPressure());
     this.coordinator =
         new Coordinator(
             self,
@@ -251,6 +256,37 @@ public final class DialNode {
   public TokenRing ring() {
     return membership.topology().ring();
   }
+
+  /**
+   * Runs a client request if the node has room for it (see {@link AdmissionControl}), holding one
+   * of its slots until the request completes; otherwise fails it at once with an
+   * {@link OverloadedException}, having done nothing.
+   *
+   * @param remainingNanos how long the client will wait, {@link Long#MAX_VALUE} for no deadline
+   */
+  public <T> CompletableFuture<T> admitted(long remainingNanos, Supplier<CompletableFuture<T>> request) {
+    return onLoop(() -> {
+      AdmissionControl.Ticket ticket = admission.admit(remainingNanos);
+      CompletableFuture<T> result;
+      try {
+        result = request.get();
+      } catch (RuntimeException e) {
+        admission.release(ticket);
+        throw e;
+      }
+      result.whenComplete((value, failure) -> admission.release(ticket));
+      return result;
+    });
+  }
+
+  /** Requests this node coordinates now, its admission limit, and how many it has refused. */
+  public CompletableFuture<AdmissionStats> admissionStats() {
+    return onLoop(() -> CompletableFuture.completedFuture(
+        new AdmissionStats(admission.inFlight(), admission.limit(), admission.refused())));
+  }
+
+  /** A snapshot of a node's admission control. */
+  public record AdmissionStats(int inFlight, int limit, long refused) {}
 
   public CompletableFuture<ReadResult> get(String key, Consistency level, boolean trace) {
     return onLoop(
@@ -399,6 +435,11 @@ public final class DialNode {
 
   private void scheduledRepair(Duration every) {
     if (stopped) {
+      return;
+    }
+    if (admission.underPressure()) {
+      // Background work yields to client traffic: try again in a while rather than add to a surge.
+      scheduler.schedule(every.dividedBy(10).plusSeconds(1), () -> scheduledRepair(every));
       return;
     }
     coordinator.repair(config.readTimeout().multipliedBy(15), config.healing().tombstoneGrace()).whenComplete((report, failure) -> {

@@ -1,5 +1,6 @@
 package io.dialkv.core.node;
 
+import io.dialkv.core.admission.AdmissionControl;
 import io.dialkv.core.data.RequestLimits;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +25,8 @@ import java.util.TreeMap;
  * @param maxClockOffset how far ahead of this node's wall clock a timestamp it accepts may be
  * @param limits key, value and row size limits
  * @param healing hinted handoff and asynchronous read repair settings
+ * @param admission how many client requests the node coordinates at once (see
+ *     {@link AdmissionControl})
  */
 public record NodeConfig(
     int nodeId,
@@ -37,7 +40,8 @@ public record NodeConfig(
     double phiThreshold,
     Duration maxClockOffset,
     RequestLimits limits,
-    Healing healing) {
+    Healing healing,
+    AdmissionControl.Settings admission) {
 
   /**
    * How a node heals replicas that missed writes.
@@ -129,6 +133,9 @@ public record NodeConfig(
     requirePositive(writeTimeout, "write timeout");
     requirePositive(heartbeatInterval, "heartbeat interval");
     requirePositive(maxClockOffset, "maximum clock offset");
+    if (admission == null) {
+      throw new IllegalArgumentException("n" + nodeId + " needs admission settings");
+    }
     if (clientAddress == null || clientAddress.isBlank()) {
       throw new IllegalArgumentException("n" + nodeId + " needs a client address");
     }
@@ -151,38 +158,44 @@ public record NodeConfig(
         DEFAULT_PHI_THRESHOLD,
         DEFAULT_MAX_CLOCK_OFFSET,
         RequestLimits.defaults(),
-        Healing.defaults());
+        Healing.defaults(),
+        AdmissionControl.Settings.defaults());
   }
 
   public NodeConfig withReplicationFactor(int rf) {
     return new NodeConfig(nodeId, members, clientAddress, rf, virtualNodes, readTimeout, writeTimeout,
-        heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   /** The same settings for another member (its client address follows the default scheme). */
   public NodeConfig withNodeId(int id) {
     return new NodeConfig(id, members, "client:" + members.get(id), replicationFactor, virtualNodes, readTimeout,
-        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   public NodeConfig withMembers(Map<Integer, String> members) {
     return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
-        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   public NodeConfig withHealing(Healing healing) {
     return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
-        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   public NodeConfig withMaxClockOffset(Duration maxClockOffset) {
     return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
-        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   public NodeConfig withLimits(RequestLimits limits) {
     return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
-        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing);
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
+  }
+
+  public NodeConfig withAdmission(AdmissionControl.Settings admission) {
+    return new NodeConfig(nodeId, members, clientAddress, replicationFactor, virtualNodes, readTimeout,
+        writeTimeout, heartbeatInterval, phiThreshold, maxClockOffset, limits, healing, admission);
   }
 
   private static void requirePositive(Duration d, String what) {
