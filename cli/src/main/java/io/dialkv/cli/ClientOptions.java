@@ -51,7 +51,8 @@ final class ClientOptions {
       defaultValue = "token-aware",
       paramLabel = "POLICY",
       description = {
-        "How a node is chosen for each request: round-robin, least-connections, ip-hash (sticky),",
+        "How a node is chosen for each request: round-robin, least-connections, p2c (the less busy",
+        "of two at random), ip-hash (sticky),",
         "or token-aware (a replica of the key, chosen by least-connections; token-aware:round-robin",
         "and token-aware:ip-hash choose otherwise). Default: ${DEFAULT-VALUE}."
       })

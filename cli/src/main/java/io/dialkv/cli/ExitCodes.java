@@ -23,7 +23,7 @@ final class ExitCodes {
   static int of(DialException e) {
     return switch (e.kind()) {
       case INVALID_ARGUMENT -> USAGE;
-      case UNAVAILABLE, NO_ENDPOINT, READ_FAILED, CONTENTION -> UNAVAILABLE;
+      case UNAVAILABLE, NO_ENDPOINT, READ_FAILED, CONTENTION, OVERLOADED -> UNAVAILABLE;
       case INDETERMINATE, DEADLINE -> INDETERMINATE;
       case REFUSED -> REFUSED;
       case DENIED -> DENIED;

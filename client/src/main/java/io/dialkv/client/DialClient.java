@@ -395,14 +395,37 @@ public final class DialClient implements AutoCloseable {
             // A connection that died just before it was used fails the request in this process,
             // whatever the status says: the node never saw it.
             boolean notSent = CallFailure.failedBeforeSending(route, status.getCode());
+            if (node == null && status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+              // Client-side throttling chose no node: nothing was sent anywhere.
+              failures.add(describe(status));
+              result.completeExceptionally(new DialException(DialException.Kind.OVERLOADED, status.getCode(),
+                  String.join("; ", failures), t));
+              return;
+            }
+            if (CallFailure.overloaded(kind)) {
+              // Refused before any work: another node may have room, but one more try only, so a
+              // surge is not multiplied by retries.
+              failures.add(via + ": " + describe(status));
+              if (attempt >= 2 || deadline.isExpired()) {
+                result.completeExceptionally(new DialException(DialException.Kind.OVERLOADED, status.getCode(),
+                    "the cluster is overloaded: " + String.join("; ", failures), t));
+                return;
+              }
+              Set<String> avoid = new HashSet<>(tried);
+              avoid.add(node.address());
+              attempt(method, request, routingKey, idempotent, deadline, attempt + 1, avoid, failures, result);
+              return;
+            }
             if (!CallFailure.brokenConnection(status.getCode(), kind) && !notSent) {
               result.completeExceptionally(translate(t, via));
               return;
             }
             if (node == null) {
               // The balancer found no node to send to: nothing was sent anywhere.
+              boolean refusedBefore = failures.stream().anyMatch(f -> f.contains(Status.Code.RESOURCE_EXHAUSTED.name()));
               failures.add(describe(status));
-              result.completeExceptionally(new DialException(DialException.Kind.NO_ENDPOINT, status.getCode(),
+              result.completeExceptionally(new DialException(
+                  refusedBefore ? DialException.Kind.OVERLOADED : DialException.Kind.NO_ENDPOINT, status.getCode(),
                   String.join("; ", failures) + securityHint(status), t));
               return;
             }
@@ -454,6 +477,7 @@ public final class DialClient implements AutoCloseable {
         case "read-failed" -> DialException.Kind.READ_FAILED;
         case "contention" -> DialException.Kind.CONTENTION;
         case "refused" -> DialException.Kind.REFUSED;
+        case "overloaded" -> DialException.Kind.OVERLOADED;
         default -> DialException.Kind.OTHER;
       };
     }

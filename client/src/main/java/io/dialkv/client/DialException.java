@@ -28,6 +28,12 @@ public final class DialException extends RuntimeException {
      * for the reason given; nothing changed.
      */
     REFUSED,
+    /**
+     * The cluster is overloaded: a node refused the request at admission, or this client held it
+     * back because the nodes it could go to were refusing most requests. Nothing was done; retry
+     * after a pause (with back-off), not at once.
+     */
+    OVERLOADED,
     /** The client's own deadline passed; for a write, the outcome is unknown. */
     DEADLINE,
     /**

@@ -54,6 +54,7 @@ final class Backend {
   private ClientCall<HealthCheckRequest, HealthCheckResponse> healthCall;
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Throttle throttle = new Throttle(System::nanoTime);
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -90,6 +91,11 @@ final class Backend {
 
   int inFlight() {
     return inFlight.get();
+  }
+
+  /** Whether this client holds a request back from the node (see {@link Throttle}). */
+  boolean throttles(double draw) {
+    return throttle.rejects(draw);
   }
 
   Subchannel subchannel() {
@@ -370,6 +376,7 @@ final class Backend {
       if (status.getCode() == Status.Code.CANCELLED) {
         return;
       }
+      throttle.record(!CallFailure.overloaded(errorKind));
       if (!nodeFault(status)) {
         consecutiveFailures.set(0);
         return;

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * How the client chooses a node for each request: {@code round-robin}, {@code least-connections},
- * {@code ip-hash}, or {@code token-aware} wrapping one of them ({@code token-aware:round-robin};
+ * {@code p2c}, {@code ip-hash}, or {@code token-aware} wrapping one of them ({@code token-aware:round-robin};
  * plain {@code token-aware} means {@code token-aware:least-connections}, the default).
  *
  * <p>Token-aware sends a request to a replica of its key, so the node that coordinates it holds a
@@ -24,6 +24,8 @@ public record BalancerPolicy(boolean tokenAware, Choice choice) {
     ROUND_ROBIN("round-robin"),
     /** To the candidate with the fewest requests in flight from this client. */
     LEAST_CONNECTIONS("least-connections"),
+    /** The less busy of two candidates drawn at random ("power of two choices"). */
+    POWER_OF_TWO("p2c"),
     /**
      * Sticky: the same client id (the client address, for the standalone balancer) always reaches
      * the same node while it is healthy, and a consistent successor when not (rendezvous hashing,
@@ -65,8 +67,8 @@ public record BalancerPolicy(boolean tokenAware, Choice choice) {
     throw new IllegalArgumentException(
         "unknown balancer policy '"
             + name
-            + "'; use round-robin, least-connections, ip-hash, token-aware (over"
-            + " least-connections) or token-aware:round-robin|least-connections|ip-hash");
+            + "'; use round-robin, least-connections, p2c, ip-hash, token-aware (over"
+            + " least-connections) or token-aware:round-robin|least-connections|p2c|ip-hash");
   }
 
   /** The name {@link #parse} accepts. */

@@ -6,7 +6,8 @@ import io.grpc.Status;
 /**
  * How a failed call is read, the same way by the Java client, its balancer and the standalone
  * proxy. Every error a node answers carries a {@code dialkv-error} trailer naming its kind
- * (invalid-argument, unavailable, indeterminate, read-failed, contention, shutting-down, internal);
+ * (invalid-argument, unavailable, indeterminate, read-failed, contention, shutting-down,
+ * overloaded, internal);
  * a failure without one did not come from a node's answer but from the connection.
  */
 public final class CallFailure {
@@ -15,6 +16,11 @@ public final class CallFailure {
       Metadata.Key.of("dialkv-error", Metadata.ASCII_STRING_MARSHALLER);
 
   private static final String SHUTTING_DOWN = "shutting-down";
+  private static final String OVERLOADED = "overloaded";
+
+  /** With an overload refusal: in how many milliseconds the node expects to have room again. */
+  public static final Metadata.Key<String> RETRY_AFTER_MS =
+      Metadata.Key.of("dialkv-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   private CallFailure() {}
 
@@ -36,6 +42,14 @@ public final class CallFailure {
   public static boolean brokenConnection(Status.Code code, String kind) {
     return (code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN)
         && (kind == null || refusedByNode(kind));
+  }
+
+  /**
+   * The node refused the call at admission, before doing anything, because it was at its limit
+   * or the call's deadline could not be met: safe to send again, write or not.
+   */
+  public static boolean overloaded(String kind) {
+    return OVERLOADED.equals(kind);
   }
 
   /** The node refused the call while shutting down: it did not process it. */

@@ -11,6 +11,7 @@ interface Chooser {
     return switch (choice) {
       case ROUND_ROBIN -> new RoundRobin();
       case LEAST_CONNECTIONS -> new LeastConnections();
+      case POWER_OF_TWO -> new PowerOfTwo();
       case IP_HASH -> new RendezvousHash(clientId);
     };
   }
@@ -47,6 +48,27 @@ interface Chooser {
         }
       }
       return best;
+    }
+  }
+
+  /**
+   * Two candidates at random, the one with fewer requests in flight: nearly as good as scanning
+   * every node, and when many clients choose at once they do not all pile onto the same idlest
+   * one.
+   */
+  final class PowerOfTwo implements Chooser {
+    @Override
+    public Backend choose(List<Backend> candidates, Route route) {
+      int n = candidates.size();
+      if (n == 1) {
+        return candidates.get(0);
+      }
+      java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+      int a = random.nextInt(n);
+      int b = (a + 1 + random.nextInt(n - 1)) % n;
+      Backend first = candidates.get(a);
+      Backend second = candidates.get(b);
+      return second.inFlight() < first.inFlight() ? second : first;
     }
   }
 

@@ -7,6 +7,7 @@ import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Chooses a node for each call, on the caller's thread. Immutable but for the chooser's counters.
@@ -16,6 +17,10 @@ import java.util.List;
  * down.
  */
 final class DialPicker extends SubchannelPicker {
+  /** The description of a request held back by client-side throttling: nothing was sent. */
+  static final String THROTTLED =
+      "held back by this client: every node that could take the request refused most recent requests "
+          + "for overload; nothing was sent";
   private final List<Backend> healthy;
   private final List<Backend> fallback;
   private final boolean connecting;
@@ -61,11 +66,34 @@ final class DialPicker extends SubchannelPicker {
     if (tokenAware && ring != null && route != null && route.key() != null) {
       candidates = replicasAmong(candidates, ring.replicasFor(route.key()));
     }
+    candidates = notThrottled(candidates);
+    if (candidates.isEmpty()) {
+      return PickResult.withError(Status.RESOURCE_EXHAUSTED.withDescription(THROTTLED));
+    }
     Backend chosen = chooser.choose(candidates, route);
     if (route != null) {
       route.chose(chosen.ref());
     }
     return PickResult.withSubchannel(chosen.subchannel(), chosen.tracerFactory());
+  }
+
+  /**
+   * The candidates this client does not hold the request back from: nodes that refuse most
+   * requests for overload get only a share of them (see {@link Throttle}).
+   */
+  private static List<Backend> notThrottled(List<Backend> candidates) {
+    List<Backend> open = null;
+    for (int i = 0; i < candidates.size(); i++) {
+      Backend b = candidates.get(i);
+      if (b.throttles(ThreadLocalRandom.current().nextDouble())) {
+        if (open == null) {
+          open = new ArrayList<>(candidates.subList(0, i));
+        }
+      } else if (open != null) {
+        open.add(b);
+      }
+    }
+    return open == null ? candidates : open;
   }
 
   private static List<Backend> allowed(List<Backend> backends, Route route) {

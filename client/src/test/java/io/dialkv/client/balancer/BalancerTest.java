@@ -299,6 +299,53 @@ class BalancerTest {
   }
 
   @Test
+  void aWriteRefusedForOverloadIsSentOnceMoreToAnotherNode() {
+    DialClient client = client("round-robin");
+    cluster.node(1).overloaded(true);
+    cluster.resetCounts();
+    for (int i = 0; i < 20; i++) {
+      client.put("w" + i, new byte[] {1}, Consistency.QUORUM); // refused before any work: safe to resend
+    }
+    Map<Integer, Long> served = cluster.servedPerNode();
+    long refused = served.get(1);
+    assertThat(refused).isPositive();
+    assertThat(served.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(20 + refused);
+  }
+
+  @Test
+  void whenEveryNodeRefusesForOverloadTheClientHoldsMostRequestsBackInsteadOfRetryingThem() {
+    DialClient client = client("round-robin");
+    for (int id = 1; id <= 5; id++) {
+      cluster.node(id).overloaded(true);
+    }
+    cluster.resetCounts();
+    int requests = 400;
+    List<DialException.Kind> outcomes = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < requests; i++) {
+      try {
+        client.get("k" + i, Consistency.ONE, false);
+        outcomes.add(null);
+      } catch (DialException e) {
+        outcomes.add(e.kind());
+      }
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(outcomes).containsOnly(DialException.Kind.OVERLOADED);
+    long sent = cluster.servedPerNode().values().stream().mapToLong(Long::longValue).sum();
+    // Without throttling every request would reach two nodes (800). With it, a node refusing
+    // everything lets one of r requests through, about sqrt(2 x 400) = 28 of them each.
+    assertThat(sent).isLessThan(requests / 2);
+    assertThat(millis).as("refusals are answered at once, not after back-off sleeps").isLessThan(10_000);
+
+    for (int id = 1; id <= 5; id++) {
+      cluster.node(id).overloaded(false);
+    }
+    // Within the two-second window the client finds out that the nodes have room again.
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(DialException.class).untilAsserted(() -> assertThat(client.get("again", Consistency.ONE, false)).isNotNull());
+  }
+
+  @Test
   void anUnknownStatusWithoutDialkvsTrailerIsAConnectionFailure() throws Exception {
     // gRPC reports a connection closed under a call as UNKNOWN "channel closed".
     DialClient client = client("round-robin");

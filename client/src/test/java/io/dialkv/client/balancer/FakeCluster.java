@@ -104,6 +104,7 @@ final class FakeCluster implements AutoCloseable {
     final Queue keys = new Queue();
     private volatile long delayMillis;
     private volatile Status broken;
+    private volatile io.grpc.Metadata brokenTrailers;
     private volatile boolean listed = true;
     private volatile NodeState state = NodeState.NODE_STATE_NORMAL;
     private volatile int port;
@@ -172,11 +173,26 @@ final class FakeCluster implements AutoCloseable {
     /** Answers every request UNAVAILABLE without dialkv's trailer, as a failing connection would. */
     void broken(boolean broken) {
       this.broken = broken ? Status.UNAVAILABLE.withDescription("fake node " + id + " is broken") : null;
+      this.brokenTrailers = null;
     }
 
     /** Answers every request with this status and no dialkv trailer (null: answers normally). */
+    /** Answers every request as a node at its admission limit does. */
+    void overloaded(boolean overloaded) {
+      this.broken = overloaded ? Status.RESOURCE_EXHAUSTED.withDescription("fake node " + id + " is at its limit") : null;
+      this.brokenTrailers = overloaded ? overloadTrailers() : null;
+    }
+
+    private static io.grpc.Metadata overloadTrailers() {
+      io.grpc.Metadata trailers = new io.grpc.Metadata();
+      trailers.put(CallFailure.KIND, "overloaded");
+      trailers.put(CallFailure.RETRY_AFTER_MS, "5");
+      return trailers;
+    }
+
     void brokenWith(Status status) {
       this.broken = status;
+      this.brokenTrailers = null;
     }
 
     void serving(boolean serving) {
@@ -189,7 +205,7 @@ final class FakeCluster implements AutoCloseable {
       Runnable send = () -> {
         Status failure = broken;
         if (failure != null) {
-          observer.onError(failure.asRuntimeException());
+          observer.onError(failure.asRuntimeException(brokenTrailers));
           return;
         }
         observer.onNext(reply);
