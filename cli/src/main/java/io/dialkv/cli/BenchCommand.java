@@ -1,5 +1,8 @@
 package io.dialkv.cli;
 
+import io.dialkv.cli.load.LoadReport;
+import io.dialkv.cli.load.OpenLoop;
+import io.dialkv.cli.load.RateSchedule;
 import io.dialkv.client.DialClient;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.DialException;
@@ -24,17 +27,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * A closed-loop load generator: keeps {@code --concurrency} requests in flight, each new request
- * sent as soon as one completes, requests spread over the endpoints in turn. Latency is measured
- * per request with HdrHistogram; a warm-up phase runs first and is not counted.
+ * A load generator. Closed loop by default: keeps {@code --concurrency} requests in flight, each
+ * new request sent as soon as one completes, which measures capacity. With {@code --rate}, open
+ * loop: requests are sent on a schedule whatever the latency (see {@link OpenLoop}), which
+ * measures what users would see, and the result is reported per second. Latency is measured per
+ * request with HdrHistogram; a warm-up phase runs first and is not counted.
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
       "Measure throughput and latency at one consistency level.",
-      "Keeps --concurrency requests in flight over a read/write mix on --keys keys, after a",
-      "preload of every key and a warm-up; prints ops/s and p50/p99/p99.9 latency."
+      "Closed loop (capacity): keeps --concurrency requests in flight over a read/write mix on",
+      "--keys keys, after a preload of every key and a warm-up; prints ops/s and p50/p99/p99.9.",
+      "Open loop (what users see): --rate 2000 for --duration, or a schedule such as",
+      "--rate 2000:30s,8000:30s,2000:30s; requests are sent when due whatever the latency, latency",
+      "counts from when each was due, and goodput, errors by kind and p50/p99 are shown per second."
     })
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -70,6 +78,28 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Random seed for key choice (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--time-limit", paramLabel = "DURATION",
+      description = "Closed loop: stop measuring after this long even if --ops are not done (for example 20s).")
+  String timeLimit;
+
+  @Option(names = "--rate", paramLabel = "SCHEDULE",
+      description = "Open loop: OPS_PER_S, or phases RATE:DURATION,... (durations in ms, s, m, h).")
+  String rate;
+
+  @Option(names = "--duration", defaultValue = "30s",
+      description = "How long a bare --rate lasts (default: ${DEFAULT-VALUE}).")
+  String duration;
+
+  @Option(names = "--max-outstanding", defaultValue = "20000",
+      description = "Open loop: most requests unanswered at once; a request due beyond it is not sent and counts "
+          + "as CLIENT_BACKLOG (default: ${DEFAULT-VALUE}).")
+  int maxOutstanding;
+
+  @Option(names = "--verify",
+      description = "Open loop: every write goes to a fresh key; at the end every acknowledged one is read back "
+          + "at QUORUM (LINEARIZABLE for LINEARIZABLE) and any missing is reported as lost.")
+  boolean verify;
+
   @Override
   public Integer call() throws InterruptedException {
     String invalid = invalidOptions();
@@ -88,14 +118,21 @@ final class BenchCommand implements Callable<Integer> {
       if (warmupOps > 0) {
         new Run(c, consistency, value, readRatio, keys, false, cas).execute(warmupOps, concurrency);
       }
+      if (rate != null) {
+        return openLoop(c, consistency, value, out);
+      }
       Run run = new Run(c, consistency, value, readRatio, keys, false, cas);
       Map<String, Long> before = requestsPerNode(c);
       long start = System.nanoTime();
+      if (timeLimit != null) {
+        run.stopAt(start + LoadReport.duration(timeLimit).toNanos());
+      }
       run.execute(ops, concurrency);
       double seconds = (System.nanoTime() - start) / 1e9;
       Histogram h = run.latencies.getIntervalHistogram();
       long failed = run.errors.values().stream().mapToLong(LongAdder::sum).sum();
-      double opsPerSecond = (ops - failed) / seconds;
+      long done = h.getTotalCount();
+      double opsPerSecond = (done - failed) / seconds;
       Map<String, Long> sent = requestsPerNode(c);
       sent.replaceAll((node, n) -> n - before.getOrDefault(node, 0L));
       if (client.json()) {
@@ -103,14 +140,14 @@ final class BenchCommand implements Callable<Integer> {
             "{\"consistency\": \"%s\", \"concurrency\": %d, \"read_ratio\": %s, \"ops\": %d, \"seconds\": %.3f,"
                 + " \"ops_per_second\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f,"
                 + " \"max_ms\": %.3f, \"errors\": %d, \"balancer\": \"%s\", \"requests_per_node\": %s}%n",
-            consistency, concurrency, readRatio, ops, seconds, opsPerSecond,
+            consistency, concurrency, readRatio, done, seconds, opsPerSecond,
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
             ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), failed, c.balancer(),
             new com.google.gson.Gson().toJson(sent));
       } else {
         out.printf("%s  concurrency %d  %s  %d ops in %.2f s over %d endpoints%n",
             cas ? "LINEARIZABLE compare-and-set" : consistency, concurrency,
-            cas ? "fresh keys" : String.format("read ratio %.2f", readRatio), ops, seconds, c.endpoints().size());
+            cas ? "fresh keys" : String.format("read ratio %.2f", readRatio), done, seconds, c.endpoints().size());
         out.printf("throughput  %.0f ops/s%n", opsPerSecond);
         out.printf("latency     p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
@@ -123,6 +160,58 @@ final class BenchCommand implements Callable<Integer> {
       }
       return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
+  }
+
+  private int openLoop(DialClient c, Consistency consistency, byte[] value, PrintWriter out)
+      throws InterruptedException {
+    RateSchedule schedule = RateSchedule.parse(rate, LoadReport.duration(duration));
+    String runId = Long.toHexString(System.nanoTime());
+    java.util.BitSet acked = new java.util.BitSet();
+    SplittableRandom random = new SplittableRandom(seed);
+    OpenLoop loop = new OpenLoop(schedule, OpenLoop.Ticker.SYSTEM, BenchCommand::kindOf, maxOutstanding);
+    Map<String, Long> before = requestsPerNode(c);
+    // On stderr, so that whoever runs the bench (the lab) can time faults from the schedule's start.
+    System.err.println(OpenLoop.STARTED);
+    System.err.flush();
+    OpenLoop.Result result = loop.run(i -> {
+      boolean read = random.nextDouble() < readRatio;
+      if (cas) {
+        return c.compareAndSetAsync("bench-cas-" + runId + "-" + i, null, value);
+      }
+      if (read) {
+        return c.getAsync("bench-" + random.nextInt(keys), consistency, false);
+      }
+      if (!verify) {
+        return c.putAsync("bench-" + random.nextInt(keys), value, consistency);
+      }
+      int n = (int) (long) i;
+      return c.putAsync("bench-v-" + runId + "-" + n, Long.toString(n).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          consistency).thenRun(() -> {
+            synchronized (acked) {
+              acked.set(n);
+            }
+          });
+    }, TimeUnit.MILLISECONDS.toNanos(client.timeoutMillis) + TimeUnit.SECONDS.toNanos(5));
+    Map<String, Long> sent = requestsPerNode(c);
+    sent.replaceAll((node, n) -> n - before.getOrDefault(node, 0L));
+    LoadReport.Verification verification = null;
+    if (verify) {
+      Consistency readBack = consistency == Consistency.LINEARIZABLE ? Consistency.LINEARIZABLE : Consistency.QUORUM;
+      verification = LoadReport.verify(c, acked, i -> "bench-v-" + runId + "-" + i,
+          i -> Long.toString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8), readBack);
+    }
+    String label = cas ? "LINEARIZABLE compare-and-set" : consistency.toString();
+    if (client.json()) {
+      out.println(LoadReport.json(label, readRatio, result, sent, verification));
+    } else {
+      LoadReport.table(label, readRatio, result, sent, verification, out);
+    }
+    return result.total().failed() == 0 && (verification == null || verification.lost() == 0)
+        ? ExitCodes.OK : ExitCodes.FAILURE;
+  }
+
+  private static String kindOf(Throwable cause) {
+    return cause instanceof DialException d ? d.kind().name() : cause.getClass().getSimpleName();
   }
 
   static final int MAX_CONCURRENCY = 4096;
@@ -144,6 +233,25 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (!(readRatio >= 0 && readRatio <= 1)) { // NaN fails both
       return "--read-ratio must be a number from 0 to 1, got " + readRatio;
+    }
+    if (rate != null) {
+      try {
+        RateSchedule.parse(rate, LoadReport.duration(duration));
+      } catch (IllegalArgumentException e) {
+        return "--rate: " + e.getMessage();
+      }
+    } else if (verify) {
+      return "--verify needs --rate (it checks the writes of an open-loop run)";
+    }
+    if (timeLimit != null) {
+      try {
+        LoadReport.duration(timeLimit);
+      } catch (IllegalArgumentException e) {
+        return "--time-limit: " + e.getMessage();
+      }
+    }
+    if (maxOutstanding < 1 || maxOutstanding > 1_000_000) {
+      return "--max-outstanding must be 1 to 1000000, got " + maxOutstanding;
     }
     if (valueSize < 0 || valueSize > MAX_VALUE_SIZE) {
       return "--value-size must be 0 to " + MAX_VALUE_SIZE + " bytes, got " + valueSize
@@ -179,6 +287,12 @@ final class BenchCommand implements Callable<Integer> {
     private final Recorder latencies = new Recorder(3);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);
+    private volatile long stopAtNanos = Long.MAX_VALUE;
+
+    /** No request is sent after this time; those in flight complete. */
+    void stopAt(long nanos) {
+      stopAtNanos = nanos;
+    }
 
     Run(DialClient client, Consistency level, byte[] value, double readRatio, int keys, boolean sequentialWrites,
         boolean cas) {
@@ -203,7 +317,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private void next(long total, CountDownLatch done) {
       long n = issued.getAndIncrement();
-      if (n >= total) {
+      long stop = stopAtNanos;
+      if (n >= total || stop != Long.MAX_VALUE && System.nanoTime() - stop > 0) {
         done.countDown();
         return;
       }

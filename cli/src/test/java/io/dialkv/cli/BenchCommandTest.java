@@ -35,6 +35,11 @@ class BenchCommandTest {
     assertThat(parse("--concurrency", "100000000").invalidOptions()).contains("--concurrency must be 1 to 4096");
     assertThat(parse("--value-size", "2000000000").invalidOptions()).contains("--value-size must be 0 to 16777216");
     assertThat(parse("--keys", "0").invalidOptions()).contains("--keys must be 1 to");
+    assertThat(parse("--rate", "2000:30s,8000:30s").invalidOptions()).isNull();
+    assertThat(parse("--rate", "lots").invalidOptions()).contains("--rate: rate 'lots' is not OPS_PER_S");
+    assertThat(parse("--rate", "100", "--duration", "soon").invalidOptions()).contains("duration 'soon' is not a number");
+    assertThat(parse("--verify").invalidOptions()).contains("--verify needs --rate");
+    assertThat(parse("--rate", "100", "--max-outstanding", "0").invalidOptions()).contains("--max-outstanding must be 1 to");
   }
 
   @Test
