@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       NodeCommands.class,
       CertsCommand.class,
       TokenCommand.class,
+      io.dialkv.cli.lab.LabCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DialCli implements Runnable {

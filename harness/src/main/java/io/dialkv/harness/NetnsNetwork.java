@@ -25,7 +25,7 @@ public final class NetnsNetwork implements AutoCloseable {
 
   private final String prefix;
   private final int subnet;
-  private final int size;
+  private final List<Integer> hosts = new ArrayList<>();
   private final Thread reaper;
   private boolean closed;
 
@@ -47,7 +47,6 @@ public final class NetnsNetwork implements AutoCloseable {
     Random random = new Random();
     this.prefix = "dkv" + Integer.toHexString(0x1000 + random.nextInt(0xefff));
     this.subnet = 1 + random.nextInt(250);
-    this.size = size;
     reaper = new Thread(this::closeQuietly, "remove-" + prefix);
     Runtime.getRuntime().addShutdownHook(reaper);
     try {
@@ -56,20 +55,42 @@ public final class NetnsNetwork implements AutoCloseable {
       run(List.of("ip", "addr", "add", "10.213." + subnet + ".254/24", "dev", bridge));
       run(List.of("ip", "link", "set", bridge, "up"));
       for (int node = 1; node <= size; node++) {
-        String ns = namespace(node);
-        String veth = prefix + "v" + node;
-        run(List.of("ip", "netns", "add", ns));
-        run(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns));
-        run(List.of("ip", "link", "set", veth, "master", bridge, "up"));
-        run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
-        run(List.of("ip", "-n", ns, "addr", "add", address(node) + "/24", "dev", "eth0"));
-        run(List.of("ip", "-n", ns, "link", "set", "eth0", "up"));
+        addHost(node);
       }
       log.info("network namespaces {}n1..{} on 10.213.{}.0/24", prefix, size, subnet);
     } catch (IOException | RuntimeException | InterruptedException e) {
       closeQuietly();
       throw e;
     }
+  }
+
+  /**
+   * Adds host {@code n} (1 to 253): its own namespace and address on the bridge, for a node that
+   * joins later or for a load generator.
+   */
+  public synchronized void addHost(int n) throws IOException, InterruptedException {
+    if (n < 1 || n > 253 || hosts.contains(n)) {
+      throw new IllegalArgumentException("host " + n + " is taken or not 1 to 253");
+    }
+    String ns = namespace(n);
+    String veth = prefix + "v" + n;
+    hosts.add(n);
+    run(List.of("ip", "netns", "add", ns));
+    run(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns));
+    run(List.of("ip", "link", "set", veth, "master", prefix + "br", "up"));
+    run(List.of("ip", "-n", ns, "link", "set", "lo", "up"));
+    run(List.of("ip", "-n", ns, "addr", "add", address(n) + "/24", "dev", "eth0"));
+    run(List.of("ip", "-n", ns, "link", "set", "eth0", "up"));
+  }
+
+  /** The names of the namespaces this network made and still has. */
+  public synchronized List<String> namespaces() {
+    return hosts.stream().map(this::namespace).toList();
+  }
+
+  /** The prefix of every name this network gives (namespaces, links, the bridge). */
+  public String prefix() {
+    return prefix;
   }
 
   public String namespace(int node) {
@@ -117,8 +138,13 @@ public final class NetnsNetwork implements AutoCloseable {
       }
       closed = true;
     }
-    for (int node = 1; node <= size; node++) {
-      tryRun(List.of("ip", "netns", "del", namespace(node)));
+    List<Integer> made;
+    synchronized (this) {
+      made = List.copyOf(hosts);
+      hosts.clear();
+    }
+    for (int host : made) {
+      tryRun(List.of("ip", "netns", "del", namespace(host)));
     }
     tryRun(List.of("ip", "link", "del", prefix + "br"));
   }

@@ -24,7 +24,7 @@ public final class NodeProcess {
    * @param security {@code --certs-dir DIR --tokens-file FILE}, or {@code --insecure}
    */
   NodeProcess(int id, String host, int port, int peerPort, List<String> membership, List<String> security,
-      Path dir, Path nodeJar, List<String> extraArgs, NetnsNetwork netns) {
+      Path dir, Path nodeJar, List<String> extraArgs, NodeLauncher launcher) {
     this.id = id;
     this.host = host;
     this.port = port;
@@ -42,11 +42,9 @@ public final class NodeProcess {
     command.addAll(membership);
     command.addAll(security);
     command.addAll(extraArgs);
-    if (netns != null) {
-      List<String> wrapped = netns.inNamespace(id, command);
-      command.clear();
-      command.addAll(wrapped);
-    }
+    List<String> wrapped = launcher.wrap(id, command);
+    command.clear();
+    command.addAll(wrapped);
   }
 
   public int id() {

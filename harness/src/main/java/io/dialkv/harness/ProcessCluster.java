@@ -56,6 +56,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path nodeJar;
   private final List<String> extraArgs;
   private final NetnsNetwork netns;
+  private final NodeLauncher launcher;
   private final boolean secure;
   private final DialCredentials credentials;
   private final Thread reaper;
@@ -93,7 +94,18 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
       NetnsNetwork netns, List<String> nodeArgs, boolean secure) throws IOException {
+    this(size, replicationFactor, nodeJar, baseDir, testMode, netns,
+        netns == null ? NodeLauncher.LOCAL : NodeLauncher.in(netns), nodeArgs, secure);
+  }
+
+  /**
+   * As above, each node started where the launcher says (an emulated machine, for example); the
+   * network, if any, is closed with the cluster.
+   */
+  public ProcessCluster(int size, int replicationFactor, Path nodeJar, Path baseDir, boolean testMode,
+      NetnsNetwork netns, NodeLauncher launcher, List<String> nodeArgs, boolean secure) throws IOException {
     this.netns = netns;
+    this.launcher = launcher;
     this.secure = secure;
     if (!Files.isRegularFile(nodeJar)) {
       throw new IllegalArgumentException(
@@ -136,7 +148,7 @@ public final class ProcessCluster implements AutoCloseable {
         List.of("--peers", peers.toString(), "--replication-factor", String.valueOf(replicationFactor));
     for (int i = 0; i < size; i++) {
       nodes.add(new NodeProcess(i + 1, hosts.get(i), ports.get(i), peerPorts.get(i), membership,
-          securityArgs(i + 1, hosts.get(i)), dir, nodeJar, extra, netns));
+          securityArgs(i + 1, hosts.get(i)), dir, nodeJar, extra, launcher));
     }
     reaper = new Thread(this::killAll, "kill-dialkv-nodes");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -166,17 +178,17 @@ public final class ProcessCluster implements AutoCloseable {
 
   /**
    * Starts a new node (the next id) that joins the running cluster through its members; returns
-   * it at once, joining. Not with network namespaces, which are made for the starting nodes.
+   * it at once, joining. In network namespaces it gets a namespace of its own (the launcher makes
+   * it).
    */
-  public synchronized NodeProcess addNode() throws IOException {
-    if (netns != null) {
-      throw new IllegalStateException("nodes cannot be added to a cluster in network namespaces");
-    }
+  public synchronized NodeProcess addNode() throws IOException, InterruptedException {
     int id = nodes.size() + 1;
-    List<Integer> free = freePorts(2);
+    launcher.prepare(id);
+    String host = netns == null ? "127.0.0.1" : launcher.host(id);
+    List<Integer> free = netns == null ? freePorts(2) : List.of(7101, 8101);
     List<String> seeds = nodeIds().stream().map(n -> node(n).peerEndpoint()).toList();
-    NodeProcess node = new NodeProcess(id, "127.0.0.1", free.get(0), free.get(1),
-        List.of("--join", String.join(",", seeds)), securityArgs(id, "127.0.0.1"), dir, nodeJar, extraArgs, null);
+    NodeProcess node = new NodeProcess(id, host, free.get(0), free.get(1),
+        List.of("--join", String.join(",", seeds)), securityArgs(id, host), dir, nodeJar, extraArgs, launcher);
     nodes.add(node);
     node.start();
     return node;

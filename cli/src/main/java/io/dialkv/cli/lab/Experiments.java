@@ -1,0 +1,460 @@
+package io.dialkv.cli.lab;
+
+import io.dialkv.cli.load.OpenLoop;
+import io.dialkv.harness.NodeProcess;
+import io.dialkv.harness.machine.Cgroup;
+import io.dialkv.harness.machine.Machines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The lab's experiments, each on fresh clusters of emulated machines. */
+final class Experiments {
+  private static final Logger log = LoggerFactory.getLogger(Experiments.class);
+  static final List<String> NAMES = List.of("scale-out", "scale-up", "shapes", "influx", "elastic");
+
+  private final Lab lab;
+
+  Experiments(Lab lab) {
+    this.lab = lab;
+  }
+
+  Experiment run(String name, LabCommand.Options o) throws Exception {
+    return switch (name) {
+      case "scale-out" -> scaleOut(o.nodes(), o.cpusPerNode());
+      case "scale-up" -> scaleUp(o.cpuSteps());
+      case "shapes" -> shapes(o.budget());
+      case "influx" -> influx(o.influxCpus());
+      case "elastic" -> elastic(o.cpusPerNode(), o.joins());
+      default -> throw new IllegalArgumentException("unknown experiment '" + name + "'; experiments: " + NAMES);
+    };
+  }
+
+  private static int concurrencyFor(int nodes) {
+    return Math.min(256, 16 * nodes);
+  }
+
+  /** The same machine size, more machines: throughput against N, with the ideal line through N=3. */
+  Experiment scaleOut(List<Integer> sizes, double cpus) throws Exception {
+    Experiment e = new Experiment("scale-out", "Scale out: " + cpus + " cores per machine, N machines, RF = min(3, N)");
+    List<String> levels = List.of("QUORUM", "ONE");
+    Map<String, Chart.Series> series = new LinkedHashMap<>();
+    levels.forEach(l -> series.put(l, Chart.series(l, false)));
+    Map<Integer, Map<String, Lab.Measurement>> all = new LinkedHashMap<>();
+    e.row("%4s %3s %12s %9s %12s %9s %12s %16s", "N", "RF", "QUORUM ops/s", "p99 ms", "ONE ops/s", "p99 ms", "client busy",
+        "node CPU ms/op Q");
+    for (int n : sizes) {
+      int rf = Math.min(3, n);
+      Map<String, Lab.Measurement> byLevel = new LinkedHashMap<>();
+      try (Lab.LabCluster c = lab.start(n, rf, Machines.Size.of(cpus), List.of())) {
+        for (String level : levels) {
+          Lab.Measurement m = lab.capacity(c, level, concurrencyFor(n));
+          byLevel.put(level, m);
+          series.get(level).points().add(new double[] {n, m.opsPerSecond()});
+        }
+      }
+      all.put(n, byLevel);
+      e.row("%4d %3d %12.0f %9.1f %12.0f %9.1f %11.0f%% %16.2f", n, rf, byLevel.get("QUORUM").opsPerSecond(),
+          byLevel.get("QUORUM").p99Millis(), byLevel.get("ONE").opsPerSecond(), byLevel.get("ONE").p99Millis(),
+          100 * Math.max(byLevel.get("QUORUM").clientBusy(), byLevel.get("ONE").clientBusy()),
+          byLevel.get("QUORUM").nodeCpuMillisPerOp());
+    }
+    e.results.put("cpus_per_machine", cpus);
+    e.results.put("by_nodes", all);
+    Chart chart = new Chart("Saturated throughput against machines", "machines (N)", "ops/s",
+        new ArrayList<>(series.values()), List.of());
+    if (all.containsKey(3)) {
+      for (String level : levels) {
+        double t3 = all.get(3).get(level).opsPerSecond();
+        Chart.Series ideal = Chart.series(level + " ideal (linear through N=3)", true);
+        for (int n : sizes) {
+          if (n >= 3) {
+            ideal.points().add(new double[] {n, t3 * n / 3});
+          }
+        }
+        chart = new Chart(chart.title(), chart.xLabel(), chart.yLabel(), concat(chart.series(), ideal), List.of());
+      }
+      double t3 = all.get(3).get("QUORUM").opsPerSecond();
+      for (int n : List.of(6, 8)) {
+        if (all.containsKey(n)) {
+          double ratio = all.get(n).get("QUORUM").opsPerSecond() / t3;
+          e.results.put("quorum_ratio_n" + n + "_to_n3", ratio);
+          e.findings.add(String.format("QUORUM at N=%d is %.2fx N=3 (ideal %.2fx)", n, ratio, n / 3.0));
+          e.target(String.format("QUORUM N=%d >= %.1fx N=3", n, n == 6 ? 1.7 : 2.2), ratio >= (n == 6 ? 1.7 : 2.2));
+        }
+      }
+    }
+    e.charts.add(chart);
+    return e;
+  }
+
+  private static List<Chart.Series> concat(List<Chart.Series> a, Chart.Series b) {
+    List<Chart.Series> l = new ArrayList<>(a);
+    l.add(b);
+    return l;
+  }
+
+  /** One machine, bigger and bigger. */
+  Experiment scaleUp(List<Double> steps) throws Exception {
+    Experiment e = new Experiment("scale-up", "Scale up: one node, more cores");
+    Chart.Series s = Chart.series("QUORUM (RF=1)", false);
+    Chart.Series perCore = Chart.series("ops/s per core", true);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    e.row("%6s %10s %9s %14s %18s", "cores", "ops/s", "p99 ms", "ops/s per core", "gain of this step");
+    double previous = Double.NaN;
+    double previousCpus = 0;
+    for (double cpus : steps) {
+      Lab.Measurement m;
+      try (Lab.LabCluster c = lab.start(1, 1, Machines.Size.of(cpus), List.of())) {
+        m = lab.capacity(c, "QUORUM", 64);
+      }
+      s.points().add(new double[] {cpus, m.opsPerSecond()});
+      perCore.points().add(new double[] {cpus, m.opsPerSecond() / cpus});
+      double gain = Double.isNaN(previous) ? Double.NaN : (m.opsPerSecond() - previous) / (cpus - previousCpus);
+      e.row("%6.2f %10.0f %9.1f %14.0f %18s", cpus, m.opsPerSecond(), m.p99Millis(), m.opsPerSecond() / cpus,
+          Double.isNaN(gain) ? "" : String.format("%+.0f ops/s per core", gain));
+      rows.add(Map.of("cpus", cpus, "ops_per_second", m.opsPerSecond(), "p99_ms", m.p99Millis(),
+          "ops_per_core", m.opsPerSecond() / cpus));
+      previous = m.opsPerSecond();
+      previousCpus = cpus;
+    }
+    e.results.put("steps", rows);
+    e.results.put("host_cores", Runtime.getRuntime().availableProcessors());
+    e.findings.add("The box has " + Runtime.getRuntime().availableProcessors() + " cores and the load generator holds "
+        + lab.settings().clientCpus() + " of them: past that, a bigger machine cannot be bought here (the hardware ceiling),"
+        + " and the one node is a single point of failure however big it is.");
+    e.charts.add(new Chart("One node, more cores", "cores", "ops/s", List.of(s, perCore), List.of()));
+    return e;
+  }
+
+  /** A fixed CPU budget as 1 big, 3 medium or 8 small machines; one machine killed during the run. */
+  Experiment shapes(double budget) throws Exception {
+    Experiment e = new Experiment("shapes", "Same hardware, three shapes: " + budget + " cores in all");
+    record Shape(int nodes, int rf) {}
+    List<Shape> shapes = List.of(new Shape(1, 1), new Shape(3, 3), new Shape(8, 3));
+    e.row("%7s %8s %10s %8s %8s %12s %12s %10s %6s", "shape", "cores", "ops/s", "p50 ms", "p99 ms", "served(kill)",
+        "s w/o service", "lost", "errors");
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Shape shape : shapes) {
+      double cpus = Math.floor(budget / shape.nodes() * 1000) / 1000;
+      try (Lab.LabCluster c = lab.start(shape.nodes(), shape.rf(), Machines.Size.of(cpus), List.of())) {
+        Lab.Measurement m = lab.capacity(c, "QUORUM", concurrencyFor(shape.nodes()));
+        // Run with room for one machine's death, as an operator would: after it, N - 1 machines
+        // carry the load and store hints for the dead one.
+        int rate = (int) Math.max(50, m.opsPerSecond() * 0.4);
+        int total = Math.max(12, lab.settings().seconds() * 2);
+        KillRun k = killDuringRun(c, 1, "QUORUM", rate + ":" + total + "s", total / 4, total / 2);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("nodes", shape.nodes());
+        row.put("rf", shape.rf());
+        row.put("cpus_each", cpus);
+        row.put("ops_per_second", m.opsPerSecond());
+        row.put("p50_ms", m.p50Millis());
+        row.put("p99_ms", m.p99Millis());
+        row.put("served_during_kill", k.servedDuringKill);
+        row.put("seconds_without_service", k.secondsWithoutService);
+        row.put("lost_writes", k.lost);
+        row.put("acknowledged_writes", k.acknowledged);
+        row.put("errors", k.errors);
+        row.put("per_second", Lab.perSecond(k.json));
+        rows.add(row);
+        e.row("%7s %8.3f %10.0f %8.1f %8.1f %11.1f%% %12d %10s %6d", shape.nodes() + "x", cpus, m.opsPerSecond(),
+            m.p50Millis(), m.p99Millis(), 100 * k.servedDuringKill, k.secondsWithoutService, k.lost + "/" + k.acknowledged,
+            k.errors);
+        Chart.Series good = Chart.series("goodput", false);
+        Chart.Series due = Chart.series("offered", true);
+        for (Map<String, Object> sec : Lab.perSecond(k.json)) {
+          good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
+          due.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
+        }
+        e.charts.add(new Chart(shape.nodes() + " x " + cpus + " cores (RF " + shape.rf() + "): kill -9 of one machine",
+            "seconds", "ops/s", List.of(good, due),
+            List.of(new Chart.Marker(k.killAt, "kill -9 n1"), new Chart.Marker(k.restartAt, "restart n1"))));
+        if (shape.nodes() == 1) {
+          e.target("1 big node: unavailable while its machine is down (served during kill < 5%)", k.servedDuringKill < 0.05);
+        } else {
+          e.target(shape.nodes() + " nodes at QUORUM: no acknowledged write lost", k.lost == 0);
+          e.target(shape.nodes() + " nodes at QUORUM: >= 99% served during the kill", k.servedDuringKill >= 0.99);
+        }
+      }
+    }
+    e.results.put("budget_cores", budget);
+    e.results.put("shapes", rows);
+    return e;
+  }
+
+  /** An open-loop run during which a machine's node is killed (SIGKILL) and later restarted. */
+  private static final class KillRun {
+    Map<String, Object> json;
+    double servedDuringKill;
+    int secondsWithoutService;
+    long lost;
+    long acknowledged;
+    long errors;
+    double killAt;
+    double restartAt;
+  }
+
+  private KillRun killDuringRun(Lab.LabCluster c, int victim, String level, String schedule, int killAtS, int restartAtS)
+      throws Exception {
+    Background run = openLoopInBackground(c, level, schedule, true);
+    long started = run.started;
+    sleepUntil(started + TimeUnit.SECONDS.toNanos(killAtS));
+    NodeProcess node = c.cluster.node(victim);
+    node.kill();
+    log.info("lab: killed n{} (kill -9)", victim);
+    sleepUntil(started + TimeUnit.SECONDS.toNanos(restartAtS));
+    node.start();
+    log.info("lab: restarted n{}", victim);
+    KillRun k = new KillRun();
+    k.json = run.result.join();
+    k.killAt = killAtS;
+    k.restartAt = restartAtS;
+    long due = 0;
+    long ok = 0;
+    for (Map<String, Object> sec : Lab.perSecond(k.json)) {
+      double t = Lab.num(sec, "t");
+      if (Lab.num(sec, "ok") < 0.1 * Lab.num(sec, "due")) {
+        k.secondsWithoutService++;
+      }
+      if (t >= killAtS && t < restartAtS) {
+        due += (long) Lab.num(sec, "due");
+        ok += (long) Lab.num(sec, "ok");
+      }
+    }
+    k.servedDuringKill = due == 0 ? 0 : (double) ok / due;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> verification = (Map<String, Object>) k.json.get("verification");
+    k.lost = (long) Lab.num(verification, "lost");
+    k.acknowledged = (long) Lab.num(verification, "acknowledged");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> total = (Map<String, Object>) k.json.get("total");
+    k.errors = (long) Lab.num(total, "failed");
+    c.cluster.awaitHealthy(Duration.ofSeconds(120));
+    return k;
+  }
+
+  /** An open-loop run going on while the experiment acts, and when its schedule started. */
+  private record Background(CompletableFuture<Map<String, Object>> result, long started) {}
+
+  private Background openLoopInBackground(Lab.LabCluster c, String level, String schedule, boolean verify)
+      throws IOException, InterruptedException {
+    Path benchLog = c.dir.resolve("bench.log");
+    long before = Files.exists(benchLog) ? Files.size(benchLog) : 0;
+    CompletableFuture<Map<String, Object>> result = CompletableFuture.supplyAsync(() -> {
+      try {
+        return lab.openLoop(c, level, schedule, verify, 2000);
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
+      }
+    });
+    return new Background(result, awaitMarker(benchLog, before, Duration.ofSeconds(180)));
+  }
+
+  /** Waits until the bench log, past {@code from}, says the schedule started; returns when. */
+  private static long awaitMarker(Path log, long from, Duration limit) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.size(log) > from) {
+        String text = Files.readString(log);
+        if (text.substring((int) Math.min(from, text.length())).contains(OpenLoop.STARTED)) {
+          return System.nanoTime();
+        }
+      }
+      Thread.sleep(50); // polling a file another process writes
+    }
+    throw new IOException("the load generator did not start its schedule within " + limit.toSeconds() + " s; see " + log);
+  }
+
+  private static void sleepUntil(long nanos) throws InterruptedException {
+    long left = nanos - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left); // the experiment's own schedule
+    }
+  }
+
+  /** Offered load from 0.5x to 3x of the capacity of 3 nodes, with admission control and without. */
+  Experiment influx(double cpus) throws Exception {
+    Experiment e = new Experiment("influx", "Influx: offered load from 0.5x to 3x the capacity of 3 nodes (" + cpus + " cores each)");
+    int phase = Math.max(5, lab.settings().seconds() / 2);
+    double[] multiples = {0.5, 1, 2, 3, 0.5};
+    e.row("%-11s %6s %10s %10s %9s %9s %12s", "protection", "load", "offered/s", "goodput/s", "p99 ms", "refused",
+        "refused p99");
+    Map<String, Object> byMode = new LinkedHashMap<>();
+    double capacity = Double.NaN;
+    for (boolean protect : new boolean[] {true, false}) {
+      List<String> args = protect ? List.of() : List.of("--no-admission-control");
+      try (Lab.LabCluster c = lab.start(3, 3, Machines.Size.of(cpus), args)) {
+        if (Double.isNaN(capacity)) {
+          capacity = lab.capacity(c, "QUORUM", concurrencyFor(3)).opsPerSecond();
+          e.results.put("capacity_closed_loop_ops_per_second", capacity);
+        }
+        StringBuilder schedule = new StringBuilder();
+        for (double m : multiples) {
+          schedule.append(schedule.length() == 0 ? "" : ",").append((int) Math.max(10, m * capacity)).append(':').append(phase).append('s');
+        }
+        Map<String, Object> json = lab.openLoop(c, "QUORUM", schedule.toString(), false, 2000);
+        List<Map<String, Object>> seconds = Lab.perSecond(json);
+        String mode = protect ? "on" : "off";
+        List<Map<String, Object>> phases = new ArrayList<>();
+        for (int p = 0; p < multiples.length; p++) {
+          Phase stats = Phase.of(seconds, p * phase, (p + 1) * phase);
+          phases.add(Map.of("load", multiples[p], "offered", stats.due / phase, "goodput", stats.ok / phase,
+              "p99_ms", stats.p99, "refused", stats.refused, "refused_p99_ms", stats.refusedP99));
+          e.row("%-11s %5.1fx %10.0f %10.0f %9.1f %9d %10.1f ms", mode, multiples[p], stats.due / phase, stats.ok / phase,
+              stats.p99, stats.refused, stats.refusedP99);
+        }
+        int surgeEnd = 4 * phase;
+        double base = Phase.of(seconds, 0, phase).p99;
+        int recovery = -1;
+        for (Map<String, Object> sec : seconds) {
+          int t = (int) Lab.num(sec, "t");
+          if (t >= surgeEnd && Lab.num(sec, "p99_ms") <= Math.max(2 * base, base + 5)
+              && Lab.num(sec, "ok") >= 0.95 * Lab.num(sec, "due")) {
+            recovery = t - surgeEnd;
+            break;
+          }
+        }
+        boolean allAlive = c.cluster.nodeIds().stream().allMatch(id -> c.cluster.node(id).isAlive());
+        long ooms = 0;
+        for (int id : c.cluster.nodeIds()) {
+          Cgroup g = c.machines.group(id);
+          ooms += Math.max(0, g.oomKills());
+        }
+        Phase surge = Phase.of(seconds, 3 * phase, 4 * phase);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("phases", phases);
+        r.put("per_second", seconds);
+        r.put("seconds_to_recover", recovery);
+        r.put("client_cpu_busy", json.get("client_cpu_busy"));
+        r.put("nodes_alive_at_end", allAlive);
+        r.put("oom_kills", ooms);
+        byMode.put(mode, r);
+        Chart.Series good = Chart.series("goodput", false);
+        Chart.Series offered = Chart.series("offered", true);
+        Chart.Series p99 = Chart.series("p99 ms", false);
+        for (Map<String, Object> sec : seconds) {
+          good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
+          offered.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
+          p99.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "p99_ms")});
+        }
+        e.charts.add(new Chart("Admission control " + mode + ": goodput", "seconds", "ops/s", List.of(good, offered), List.of()));
+        e.charts.add(new Chart("Admission control " + mode + ": p99 latency of requests served", "seconds", "ms",
+            List.of(p99), List.of()));
+        e.findings.add(String.format("protection %s: at 3x, goodput %.0f%% of capacity, p99 %.1f ms (%.1fx the 0.5x p99),"
+                + " refusals answered in p99 %.1f ms; %s after the surge; nodes %s, %d OOM kills; load generator %.0f%% busy",
+            mode,
+            100 * surge.ok / phase / capacity, surge.p99, surge.p99 / Math.max(0.01, base), surge.refusedP99,
+            recovery < 0 ? "latency did not recover within the run" : "recovered in " + recovery + " s",
+            allAlive ? "all alive" : "NOT all alive", ooms, 100 * Lab.num(json, "client_cpu_busy")));
+        if (protect) {
+          e.target("3x with protection: goodput >= 90% of capacity", surge.ok / phase >= 0.9 * capacity);
+          e.target("3x with protection: p99 <= 5x the 0.5x p99", surge.p99 <= 5 * base);
+          e.target("3x with protection: refusals answered within 10 ms (p99)", surge.refusedP99 <= 10);
+          e.target("3x with protection: p99 back to the 0.5x figure within 5 s", recovery >= 0 && recovery <= 5);
+          e.target("3x with protection: no node crashed or hit its memory limit", allAlive && ooms == 0);
+          e.results.put("goodput_fraction_at_3x", surge.ok / phase / capacity);
+        }
+      }
+    }
+    e.results.put("by_protection", byMode);
+    return e;
+  }
+
+  /** Totals over seconds [from, to) of an open-loop run. */
+  private record Phase(double due, double ok, double p99, long refused, double refusedP99) {
+    static Phase of(List<Map<String, Object>> seconds, int from, int to) {
+      double due = 0;
+      double ok = 0;
+      double p99 = 0;
+      long refused = 0;
+      double refusedP99 = 0;
+      for (Map<String, Object> sec : seconds) {
+        double t = Lab.num(sec, "t");
+        if (t >= from && t < to) {
+          due += Lab.num(sec, "due");
+          ok += Lab.num(sec, "ok");
+          p99 = Math.max(p99, Lab.num(sec, "p99_ms")); // the worst second of the phase
+          refused += (long) Lab.num(sec, "failed");
+          refusedP99 = Math.max(refusedP99, Lab.num(sec, "failed_p99_ms"));
+        }
+      }
+      return new Phase(due, ok, p99, refused, refusedP99);
+    }
+  }
+
+  /** A steady load above what 3 nodes serve; nodes join one by one. */
+  Experiment elastic(double cpus, int joins) throws Exception {
+    Experiment e = new Experiment("elastic", "Elastic: nodes join under a load 3 nodes cannot serve");
+    try (Lab.LabCluster c = lab.start(3, 3, Machines.Size.of(cpus), List.of())) {
+      double capacity = lab.capacity(c, "QUORUM", concurrencyFor(3)).opsPerSecond();
+      int rate = (int) (1.5 * capacity);
+      // A node on a small machine needs half a minute or more to start and stream its ranges.
+      int every = Math.max(45, lab.settings().seconds() * 3);
+      int total = every * (joins + 1);
+      Background run = openLoopInBackground(c, "QUORUM", rate + ":" + total + "s", false);
+      long started = run.started;
+      List<Chart.Marker> markers = new ArrayList<>();
+      List<Map<String, Object>> joined = new ArrayList<>();
+      for (int j = 1; j <= joins; j++) {
+        sleepUntil(started + TimeUnit.SECONDS.toNanos((long) every * j));
+        double at = (System.nanoTime() - started) / 1e9;
+        NodeProcess node = c.cluster.addNode();
+        markers.add(new Chart.Marker(at, "n" + node.id() + " starts"));
+        try {
+          c.cluster.awaitJoined(node.id(), Duration.ofSeconds(every - 2L));
+          double done = (System.nanoTime() - started) / 1e9;
+          markers.add(new Chart.Marker(done, "n" + node.id() + " serves"));
+          joined.add(Map.of("node", node.id(), "started_s", at, "serving_s", done));
+        } catch (IllegalStateException notYet) {
+          joined.add(Map.of("node", node.id(), "started_s", at, "serving_s", -1));
+        }
+      }
+      Map<String, Object> json = run.result.join();
+      List<Map<String, Object>> seconds = Lab.perSecond(json);
+      Chart.Series good = Chart.series("goodput", false);
+      Chart.Series offered = Chart.series("offered", true);
+      Chart.Series p99 = Chart.series("p99 ms", false);
+      for (Map<String, Object> sec : seconds) {
+        good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
+        offered.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
+        p99.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "p99_ms")});
+      }
+      e.charts.add(new Chart("Goodput as nodes join", "seconds", "ops/s", List.of(good, offered), markers));
+      e.charts.add(new Chart("p99 latency as nodes join", "seconds", "ms", List.of(p99), markers));
+      e.row("%10s %12s %12s %9s", "nodes", "offered/s", "goodput/s", "p99 ms");
+      List<Map<String, Object>> windows = new ArrayList<>();
+      for (int j = 0; j <= joins; j++) {
+        // The last half of each interval: the cluster with 3 + j nodes, settled.
+        int from = every * j + every / 2;
+        Phase p = Phase.of(seconds, from, every * (j + 1));
+        double span = every - every / 2;
+        e.row("%10d %12.0f %12.0f %9.1f", 3 + j, p.due / span, p.ok / span, p.p99);
+        windows.add(Map.of("nodes", 3 + j, "goodput", p.ok / span, "p99_ms", p.p99));
+      }
+      e.results.put("capacity_3_nodes", capacity);
+      e.results.put("offered_ops_per_second", rate);
+      e.results.put("joins", joined);
+      e.results.put("windows", windows);
+      e.results.put("per_second", seconds);
+      double first = (double) windows.get(0).get("goodput");
+      double last = (double) windows.get(windows.size() - 1).get("goodput");
+      e.findings.add(String.format("goodput %.0f ops/s with 3 nodes, %.0f with %d (%.2fx)", first, last, 3 + joins, last / first));
+      e.target("goodput rises as nodes join", last > first);
+    }
+    return e;
+  }
+}
