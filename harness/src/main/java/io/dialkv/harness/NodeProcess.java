@@ -42,7 +42,7 @@ public final class NodeProcess {
     command.addAll(membership);
     command.addAll(security);
     command.addAll(extraArgs);
-    List<String> wrapped = launcher.wrap(id, command);
+    List<String> wrapped = new ArrayList<>(launcher.wrap(id, command)); // a copy: LOCAL returns the list itself
     command.clear();
     command.addAll(wrapped);
   }
