@@ -125,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
       Map<String, Long> before = requestsPerNode(c);
       long start = System.nanoTime();
       if (timeLimit != null) {
-        run.stopAt(start + LoadReport.duration(timeLimit).toNanos());
+        run.stopAt(start + RateSchedule.parseDuration(timeLimit).toNanos());
       }
       run.execute(ops, concurrency);
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -164,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private int openLoop(DialClient c, Consistency consistency, byte[] value, PrintWriter out)
       throws InterruptedException {
-    RateSchedule schedule = RateSchedule.parse(rate, LoadReport.duration(duration));
+    RateSchedule schedule = RateSchedule.parse(rate, RateSchedule.parseDuration(duration));
     String runId = Long.toHexString(System.nanoTime());
     java.util.BitSet acked = new java.util.BitSet();
     SplittableRandom random = new SplittableRandom(seed);
@@ -236,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (rate != null) {
       try {
-        RateSchedule.parse(rate, LoadReport.duration(duration));
+        RateSchedule.parse(rate, RateSchedule.parseDuration(duration));
       } catch (IllegalArgumentException e) {
         return "--rate: " + e.getMessage();
       }
@@ -245,7 +245,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (timeLimit != null) {
       try {
-        LoadReport.duration(timeLimit);
+        RateSchedule.parseDuration(timeLimit);
       } catch (IllegalArgumentException e) {
         return "--time-limit: " + e.getMessage();
       }

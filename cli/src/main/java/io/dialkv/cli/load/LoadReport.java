@@ -6,7 +6,6 @@ import io.dialkv.client.DialClient;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.GetResponse;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -30,25 +29,6 @@ public final class LoadReport {
    * @param unreadable how many could not be read back (an error, not a verdict)
    */
   public record Verification(String level, long acknowledged, long lost, long unreadable, List<String> examples) {}
-
-  /** Parses 500ms, 30s, 2m or 1h. */
-  public static Duration duration(String text) {
-    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      return switch (t.charAt(t.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        default -> throw new NumberFormatException();
-      };
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("duration '" + text + "' is not a number followed by ms, s, m or h");
-    }
-  }
 
   /** Reads back the acknowledged writes, 64 at a time. */
   public static Verification verify(DialClient client, BitSet acked, IntFunction<String> key,

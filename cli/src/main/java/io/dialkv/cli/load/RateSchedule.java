@@ -23,7 +23,7 @@ public final class RateSchedule {
 
   public static final double MAX_RATE = 1_000_000;
   public static final Duration MAX_DURATION = Duration.ofHours(24);
-  private static final Pattern PHASE = Pattern.compile("(\\d+(?:\\.\\d+)?)(?::(\\d+)(ms|s|m|h))?");
+  private static final Pattern PHASE = Pattern.compile("(\\d+(?:\\.\\d+)?)(?::(\\d+(?:ms|s|m|h)))?");
 
   private final List<Phase> phases;
   private final long[] firstOp; // index of each phase's first operation
@@ -56,7 +56,7 @@ public final class RateSchedule {
             + "(for example 2000 or 2000:30s,8000:30s)");
       }
       double rate = Double.parseDouble(m.group(1));
-      Duration duration = m.group(2) == null ? defaultDuration : duration(Long.parseLong(m.group(2)), m.group(3));
+      Duration duration = m.group(2) == null ? defaultDuration : parseDuration(m.group(2));
       if (!(rate > 0 && rate <= MAX_RATE)) {
         throw new IllegalArgumentException("rate " + m.group(1) + " must be above 0 and at most " + (long) MAX_RATE + " ops/s");
       }
@@ -72,13 +72,23 @@ public final class RateSchedule {
     return schedule;
   }
 
-  private static Duration duration(long n, String unit) {
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+  /** Parses 500ms, 30s, 2m or 1h: the one reading of a duration the bench's options take. */
+  public static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      }
+      long n = Long.parseLong(t.substring(0, t.length() - 1));
+      return switch (t.charAt(t.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> throw new NumberFormatException();
+      };
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("duration '" + text + "' is not a number followed by ms, s, m or h");
+    }
   }
 
   public List<Phase> phases() {
