@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.dialkv.client.DialClient;
@@ -15,6 +16,7 @@ import io.dialkv.proto.v1.DecommissionRequest;
 import io.dialkv.proto.v1.DialKvGrpc;
 import io.dialkv.proto.v1.RemoveNodeRequest;
 import io.dialkv.proto.v1.peer.HeartbeatRequest;
+import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.proto.v1.peer.PeerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -35,13 +37,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Random and mutated bytes, and well-formed messages with absurd field values, sent to every
- * unary method of every service of a secure cluster (the client port as an admin, the peer port
- * as a member, so that the requests get past authentication to the code that decodes them).
+ * unary method of every service of a secure cluster and as every kind of request on the peer
+ * port's Exchange stream (the client port as an admin, the peer port as a member, so that the
+ * requests get past authentication to the code that decodes them).
  * Seeded and bounded. Every answer must be a status a client can act on — never UNKNOWN or
  * INTERNAL — the nodes keep serving, and their logs hold no error and no stack trace.
  */
 class FuzzTest {
   private static final long SEED = 20261201L;
+  // Absurd strings (unpaired surrogates) make protobuf log a warning with a stack trace for each
+  // message this test encodes: megabytes of the test's own noise, not the nodes'.
+  private static final java.util.logging.Logger PROTOBUF_LOG = quiet("com.google.protobuf.CodedOutputStream");
   private static final int PER_METHOD = 120;
   private static final Set<Status.Code> BROKEN =
       EnumSet.of(Status.Code.UNKNOWN, Status.Code.INTERNAL, Status.Code.DATA_LOSS, Status.Code.UNIMPLEMENTED);
@@ -61,6 +67,7 @@ class FuzzTest {
           fuzz(service, client, random, seen, broken);
         }
         fuzz(PeerGrpc.getServiceDescriptor(), peer, random, seen, broken);
+        fuzzPeerRequests(peer, random, seen, broken);
       } finally {
         client.shutdownNow();
         peer.shutdownNow();
@@ -88,6 +95,12 @@ class FuzzTest {
     }
   }
 
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.SEVERE);
+    return logger; // kept: JUL holds loggers weakly, and a collected one forgets its level
+  }
+
   private static void fuzz(ServiceDescriptor service, ManagedChannel channel, Random random,
       Map<String, Map<Status.Code, Integer>> seen, List<String> broken) {
     for (MethodDescriptor<?, ?> method : service.getMethods()) {
@@ -109,6 +122,32 @@ class FuzzTest {
         seen.computeIfAbsent(method.getFullMethodName(), m -> new TreeMap<>()).merge(status.getCode(), 1, Integer::sum);
         if (BROKEN.contains(status.getCode())) {
           broken.add(method.getFullMethodName() + " #" + i + ": " + status);
+        }
+      }
+    }
+  }
+
+  /** Every kind of request a node sends on its Exchange stream, each as the body of one message. */
+  private static void fuzzPeerRequests(ManagedChannel channel, Random random,
+      Map<String, Map<Status.Code, Integer>> seen, List<String> broken) {
+    for (FieldDescriptor body : PeerEnvelope.getDescriptor().getOneofs().get(0).getFields()) {
+      String kind = java.util.Arrays.stream(body.getName().split("_"))
+          .map(w -> Character.toUpperCase(w.charAt(0)) + w.substring(1)).collect(java.util.stream.Collectors.joining());
+      String name = "dialkv.v1.peer.Peer/" + kind;
+      Message prototype = DynamicMessage.getDefaultInstance(body.getMessageType());
+      for (int i = 0; i < PER_METHOD; i++) {
+        byte[] payload = switch (i % 3) {
+          case 0 -> randomBytes(random);
+          case 1 -> mutate(absurd(prototype, random).toByteArray(), random);
+          default -> absurd(prototype, random).toByteArray();
+        };
+        if (dangerous(name, payload)) {
+          continue;
+        }
+        Status status = RawGrpc.peer(channel, kind, payload);
+        seen.computeIfAbsent(name, m -> new TreeMap<>()).merge(status.getCode(), 1, Integer::sum);
+        if (BROKEN.contains(status.getCode())) {
+          broken.add(name + " #" + i + ": " + status);
         }
       }
     }

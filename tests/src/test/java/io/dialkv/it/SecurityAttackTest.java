@@ -60,7 +60,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecurityAttackTest {
-  private static final String PEER = "dialkv.v1.peer.Peer/";
   private static final long YEAR_2100 = 4_102_444_800_000L;
   private static final Timestamp UNBEATABLE = Timestamp.newBuilder()
       .setPhysicalMillis(Long.MAX_VALUE).setLogical(Integer.MAX_VALUE).setNodeId(Integer.MAX_VALUE).build();
@@ -157,7 +156,7 @@ class SecurityAttackTest {
   private static void assertEveryPeerCall(ManagedChannel channel, int from, Function<String, Status.Code> expected,
       String description) {
     forgedPeerCalls(from).forEach((method, request) -> {
-      Status status = RawGrpc.call(channel, PEER + method, request);
+      Status status = RawGrpc.peer(channel, method, request);
       assertThat(status.getCode()).as(method + ": " + status).isEqualTo(expected.apply(method));
       if (description != null) {
         assertThat(status.getDescription()).as(method).contains(description);
@@ -170,7 +169,7 @@ class SecurityAttackTest {
   void thePeerServiceIsNotOnTheClientPort() {
     ManagedChannel c = track(RawGrpc.channel(client(1), cluster.credentials().channelCredentials()));
     forgedPeerCalls(1).forEach((method, request) ->
-        assertThat(RawGrpc.call(c, PEER + method, request).getCode()).as(method).isEqualTo(Status.Code.UNIMPLEMENTED));
+        assertThat(RawGrpc.peer(c, method, request).getCode()).as(method).isEqualTo(Status.Code.UNIMPLEMENTED));
   }
 
   @Test
@@ -189,7 +188,7 @@ class SecurityAttackTest {
     ManagedChannel c = asStrangerNode(1);
     forgedPeerCalls(9).forEach((method, request) -> {
       if (!method.equals("Heartbeat")) {
-        Status status = RawGrpc.call(c, PEER + method, request);
+        Status status = RawGrpc.peer(c, method, request);
         assertThat(status.getCode()).as(method).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(status.getDescription()).contains("n9 is not a member");
       }
@@ -210,7 +209,7 @@ class SecurityAttackTest {
       ManagedChannel c = asMember(to == 1 ? 2 : 1, to);
       int from = to == 1 ? 2 : 1;
       for (String method : List.of("Write", "Prepare", "Commit", "Heartbeat")) {
-        Status status = RawGrpc.call(c, PEER + method, forgedPeerCalls(from).get(method));
+        Status status = RawGrpc.peer(c, method, forgedPeerCalls(from).get(method));
         assertThat(status.getCode()).as(method + " to n" + to).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(status.getDescription()).contains("the maximum clock offset is 500 ms");
       }
@@ -247,7 +246,7 @@ class SecurityAttackTest {
         .addMembers(MemberRecord.newBuilder().setNodeId(50).setAddress("127.0.0.1:3")
             .setStatus(MemberRecord.Status.NORMAL).setVersion(1))
         .build();
-    assertThat(RawGrpc.call(asStrangerNode(1), PEER + "Heartbeat", takeover).getCode()).isEqualTo(Status.Code.OK);
+    assertThat(RawGrpc.peer(asStrangerNode(1), "Heartbeat", takeover).getCode()).isEqualTo(Status.Code.OK);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       Map<Integer, NodeInfo> nodes = new LinkedHashMap<>();
@@ -275,9 +274,9 @@ class SecurityAttackTest {
     ManagedChannel cert = withClientCertificate(peer(2));
     ManagedChannel stranger = asStrangerNode(2);
     for (String method : List.of("FetchRows", "RangeRows", "Read")) {
-      assertThat(RawGrpc.call(cert, PEER + method, forgedPeerCalls(1).get(method)).getCode())
+      assertThat(RawGrpc.peer(cert, method, forgedPeerCalls(1).get(method)).getCode())
           .isEqualTo(Status.Code.UNAVAILABLE);
-      assertThat(RawGrpc.call(stranger, PEER + method, forgedPeerCalls(9).get(method)).getCode())
+      assertThat(RawGrpc.peer(stranger, method, forgedPeerCalls(9).get(method)).getCode())
           .isIn(Status.Code.PERMISSION_DENIED);
     }
   }
@@ -288,7 +287,17 @@ class SecurityAttackTest {
     RangeDigestRequest million = RangeDigestRequest.newBuilder().setFromNodeId(1)
         .addAllRanges(IntStream.range(0, 1_000_000).boxed().toList()).build();
     assertThat(million.getSerializedSize()).isGreaterThan(2 << 20);
-    Status digest = RawGrpc.call(asMember(1, 2), PEER + "RangeDigest", million);
+    // A batch may hold 4096 requests: one of 5,000 heartbeats ends the stream, nothing done.
+    io.dialkv.proto.v1.peer.PeerBatch.Builder flood = io.dialkv.proto.v1.peer.PeerBatch.newBuilder();
+    for (int i = 0; i < 5_000; i++) {
+      flood.addRequests(io.dialkv.proto.v1.peer.PeerEnvelope.newBuilder().setId(i)
+          .setHeartbeat(HeartbeatRequest.newBuilder().setFromNodeId(1).setClock(ts(System.currentTimeMillis()))));
+    }
+    Status batch = RawGrpc.exchange(asMember(1, 2), flood.build().toByteArray());
+    assertThat(batch.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(batch.getDescription()).isEqualTo("a batch of 5000 requests; at most 4096");
+
+    Status digest = RawGrpc.peer(asMember(1, 2), "RangeDigest", million);
     assertThat(digest.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(digest.getDescription()).contains("1000000 ranges; the ring has 192");
 
@@ -296,7 +305,7 @@ class SecurityAttackTest {
     Status huge = RawGrpc.call(c, "dialkv.v1.DialKv/Get",
         GetRequest.newBuilder().setKey("k".repeat(3 << 20)).build());
     assertThat(huge.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    Status page = RawGrpc.call(asMember(1, 2), PEER + "FetchRows", FetchRowsRequest.newBuilder().setFromNodeId(1)
+    Status page = RawGrpc.peer(asMember(1, 2), "FetchRows", FetchRowsRequest.newBuilder().setFromNodeId(1)
         .addSpans(TokenSpan.newBuilder().setStart(0).setEnd(0)).setMaxBytes(Integer.MAX_VALUE).build());
     assertThat(page.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(page.getDescription()).contains("pages are 1 to 1048576");
@@ -383,7 +392,7 @@ class SecurityAttackTest {
     ManagedChannel p = asMember(1, 3);
     for (int i = 0; i < 200; i++) {
       assertThat(RawGrpc.call(c, "dialkv.v1.DialKv/Put", garbage).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(RawGrpc.call(p, PEER + "Write", garbage).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(RawGrpc.peer(p, "Write", garbage).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
     String log = Files.readString(cluster.node(3).log());
     assertThat(log).doesNotContain(" ERROR ").doesNotContain("\tat ");

@@ -29,8 +29,9 @@ final class Lab {
    * @param out where results, logs and the report go
    * @param seconds how long each measurement lasts
    * @param clientCpus the load generator's machine
+   * @param linkDelayMillis added by every node to each message to a peer and each answer (0: none)
    */
-  record Settings(Path nodeJar, Path cliJar, Path out, int seconds, double clientCpus) {}
+  record Settings(Path nodeJar, Path cliJar, Path out, int seconds, double clientCpus, long linkDelayMillis) {}
 
   private final Settings settings;
   private final List<String> leftovers = new ArrayList<>();
@@ -126,6 +127,9 @@ final class Lab {
       // rather than every 250 ms: each node heartbeats every other, and on a machine of a tenth of
       // a core 8 nodes' heartbeats would take a quarter of it (measured).
       args.addAll(List.of("--read-repair-chance", "0", "--heartbeat-interval-ms", "1000"));
+      if (settings.linkDelayMillis() > 0) {
+        args.addAll(List.of("--link-delay-ms", String.valueOf(settings.linkDelayMillis())));
+      }
       cluster = new ProcessCluster(n, replicationFactor, settings.nodeJar(), dir, true, machines.network(), machines,
           args, true);
     } catch (IOException | RuntimeException e) {
@@ -168,8 +172,17 @@ final class Lab {
   /** An open-loop run on the given schedule; the bench's JSON. */
   Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps)
       throws IOException, InterruptedException {
+    return openLoop(c, level, schedule, verify, warmupOps, true);
+  }
+
+  /** The same; without the preload of every key when {@code preload} is false (an earlier run did it). */
+  Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps,
+      boolean preload) throws IOException, InterruptedException {
     List<String> args = new ArrayList<>(List.of("-c", level, "--keys", "10000", "--warmup-ops", String.valueOf(warmupOps),
         "--rate", schedule, "--timeout-ms", "2000"));
+    if (!preload) {
+      args.add("--no-preload");
+    }
     if (verify) {
       args.add("--verify");
     }

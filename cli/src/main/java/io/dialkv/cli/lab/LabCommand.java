@@ -69,6 +69,11 @@ public final class LabCommand implements Callable<Integer> {
   @Option(names = "--budget", defaultValue = "1.5", description = "Cores shared out in shapes (default: ${DEFAULT-VALUE}).")
   double budget;
 
+  @Option(names = "--link-delay-ms", defaultValue = "0",
+      description = "One-way delay each node adds to every message to a peer and every answer, 0 to 1000 ms, "
+          + "as if the machines were far apart (default: ${DEFAULT-VALUE}, none).")
+  long linkDelayMillis;
+
   @Option(names = "--joins", defaultValue = "3", description = "Nodes that join in elastic (default: ${DEFAULT-VALUE}).")
   int joins;
 
@@ -113,7 +118,7 @@ public final class LabCommand implements Callable<Integer> {
     for (String name : names) {
       Path dir = out != null ? (names.size() > 1 ? out.resolve(name) : out) : Path.of(".dialkv", "lab", name + "-" + stamp);
       Files.createDirectories(dir);
-      Lab lab = new Lab(new Lab.Settings(node, cli, dir, seconds, clientCpus));
+      Lab lab = new Lab(new Lab.Settings(node, cli, dir, seconds, clientCpus, linkDelayMillis));
       w.printf("lab: %s -> %s%n", name, dir.toAbsolutePath());
       w.flush();
       Experiment e = new Experiments(lab).run(name, new Options(nodes, cpusPerNode, influxCpus, cpuSteps, budget, joins));
@@ -122,6 +127,7 @@ public final class LabCommand implements Callable<Integer> {
       setup.put("cgroups", Cgroup.kind());
       setup.put("seconds_per_measurement", seconds);
       setup.put("client_cpus", clientCpus);
+      setup.put("link_delay_ms", linkDelayMillis);
       setup.put("cpus_per_node", cpusPerNode);
       setup.put("influx_cpus_per_node", influxCpus);
       LabReport.write(e, setup, lab.leftovers(), dir);
@@ -148,6 +154,9 @@ public final class LabCommand implements Callable<Integer> {
     }
     if (cpuSteps.isEmpty() || cpuSteps.stream().anyMatch(c -> !(c >= 0.05 && c <= 64))) {
       return "--cpu-steps must be 0.05 to 64 cores each, got " + cpuSteps;
+    }
+    if (linkDelayMillis < 0 || linkDelayMillis > 1000) {
+      return "--link-delay-ms must be 0 to 1000, got " + linkDelayMillis;
     }
     if (joins < 1 || joins > 16) {
       return "--joins must be 1 to 16, got " + joins;

@@ -1,50 +1,25 @@
 package io.dialkv.node;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
-import io.dialkv.core.transport.ApplyRowsRequest;
-import io.dialkv.core.transport.CommitRequest;
-import io.dialkv.core.transport.CommitResponse;
-import io.dialkv.core.transport.FetchRowsRequest;
-import io.dialkv.core.transport.FetchRowsResponse;
-import io.dialkv.core.transport.HeartbeatRequest;
-import io.dialkv.core.transport.HeartbeatResponse;
 import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
-import io.dialkv.core.transport.PrepareRequest;
-import io.dialkv.core.transport.PrepareResponse;
-import io.dialkv.core.transport.ProposeRequest;
-import io.dialkv.core.transport.ProposeResponse;
-import io.dialkv.core.transport.RangeDigestRequest;
-import io.dialkv.core.transport.RangeDigestResponse;
-import io.dialkv.core.transport.RangeRowsRequest;
-import io.dialkv.core.transport.RangeRowsResponse;
-import io.dialkv.core.transport.ReplicaReadRequest;
-import io.dialkv.core.transport.ReplicaReadResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
-import io.dialkv.core.transport.ReplicaWriteResponse;
 import io.dialkv.core.transport.Transport;
-import io.dialkv.proto.v1.peer.PeerGrpc;
+import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.security.Tls;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.net.ConnectException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
- * The {@link Transport} between node processes: the {@code dialkv.v1.peer.Peer} gRPC service, one
- * channel per peer, all on the node's own event loop, so replies arrive where the core runs.
+ * The {@link Transport} between node processes: one {@code dialkv.v1.peer.Peer/Exchange} stream to
+ * each peer ({@link PeerLink}), each on a channel of its own, all on the node's own event loop, so
+ * replies arrive where the core runs. Messages are encoded in {@link PeerCodec}.
  */
 public final class GrpcTransport implements Transport {
   // Replaced as members join and leave; read on any thread.
@@ -52,7 +27,8 @@ public final class GrpcTransport implements Transport {
   private final EventLoopScheduler loop;
   private final int maxMessageBytes;
   private final LinkRules links;
-  private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+  // One stream to each peer, on a channel of its own; created on first use.
+  private final Map<Integer, PeerLink> peers = new ConcurrentHashMap<>();
   // Mutual TLS to each peer, which must present its own node certificate; null: plaintext.
   private final Tls tls;
   // A coordinator sends the same write to every replica: encode it once. Only touched on the
@@ -79,9 +55,10 @@ public final class GrpcTransport implements Transport {
     // A node that left, or came back at another address, must not keep its old channel.
     before.forEach((id, address) -> {
       if (!address.equals(next.get(id))) {
-        ManagedChannel old = channels.remove(id);
+        PeerLink old = peers.remove(id);
         if (old != null) {
-          old.shutdown();
+          onLoop(old::close);
+          old.channel().shutdownNow();
         }
       }
     });
@@ -101,6 +78,7 @@ public final class GrpcTransport implements Transport {
     }
   }
 
+  @SuppressWarnings("unchecked") // each request's answer is of its own response type
   private <R extends PeerResponse> CompletableFuture<R> sendOutsideCallContext(
       int to, PeerRequest<R> request, Duration timeout) {
     CompletableFuture<R> reply = new CompletableFuture<>();
@@ -110,233 +88,69 @@ public final class GrpcTransport implements Transport {
           new PeerFailureException(to, "timed out after " + timeout.toMillis() + " ms (link cut)", true)));
       return reply;
     }
-    ManagedChannel channel = channel(to);
-    if (channel == null) {
+    PeerLink link = link(to);
+    if (link == null) {
       reply.completeExceptionally(new PeerFailureException(to, "unknown node", false));
       return reply;
     }
-    PeerGrpc.PeerFutureStub stub =
-        PeerGrpc.newFutureStub(channel).withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    if (request instanceof ReplicaWriteRequest write) {
-      relay(
-          to,
-          channel,
-          stub.write(encode(write)),
-          r -> new ReplicaWriteResponse(r.getNodeId(),
-              r.hasSupersededBy() ? ProtoCodec.fromProto(r.getSupersededBy()) : null),
-          reply);
-    } else if (request instanceof ReplicaReadRequest read) {
-      relay(
-          to,
-          channel,
-          stub.read(
-              io.dialkv.proto.v1.peer.ReplicaReadRequest.newBuilder()
-                  .setFromNodeId(read.from())
-                  .setKey(read.key())
-                  .build()),
-          r -> new ReplicaReadResponse(r.getNodeId(), ProtoCodec.fromProto(r.getRow())),
-          reply);
-    } else if (request instanceof PrepareRequest prepare) {
-      relay(to, channel,
-          stub.prepare(io.dialkv.proto.v1.peer.PrepareRequest.newBuilder()
-              .setFromNodeId(prepare.from())
-              .setKey(prepare.key())
-              .setBallot(ProtoCodec.toProto(prepare.ballot()))
-              .build()),
-          r -> new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
-              ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
-              ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted())),
-          reply);
-    } else if (request instanceof ProposeRequest propose) {
-      relay(to, channel,
-          stub.propose(io.dialkv.proto.v1.peer.ProposeRequest.newBuilder()
-              .setFromNodeId(propose.from())
-              .setKey(propose.key())
-              .setProposal(ProtoCodec.toProto(propose.proposal()))
-              .build()),
-          r -> new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot())),
-          reply);
-    } else if (request instanceof CommitRequest commit) {
-      relay(to, channel,
-          stub.commit(io.dialkv.proto.v1.peer.CommitRequest.newBuilder()
-              .setFromNodeId(commit.from())
-              .setKey(commit.key())
-              .setProposal(ProtoCodec.toProto(commit.proposal()))
-              .build()),
-          r -> new CommitResponse(r.getNodeId()),
-          reply);
-    } else if (request instanceof RangeDigestRequest digest) {
-      relay(to, channel,
-          stub.rangeDigest(io.dialkv.proto.v1.peer.RangeDigestRequest.newBuilder()
-              .setFromNodeId(digest.from())
-              .addAllRanges(digest.ranges())
-              .build()),
-          r -> {
-            Map<Integer, long[]> leaves = new HashMap<>();
-            for (io.dialkv.proto.v1.peer.RangeLeaves rl : r.getRangesList()) {
-              leaves.put(rl.getRange(), rl.getLeavesList().stream().mapToLong(Long::longValue).toArray());
-            }
-            return new RangeDigestResponse(r.getNodeId(), leaves);
-          },
-          reply);
-    } else if (request instanceof RangeRowsRequest rows) {
-      relay(to, channel,
-          stub.rangeRows(io.dialkv.proto.v1.peer.RangeRowsRequest.newBuilder()
-              .setFromNodeId(rows.from())
-              .addAllLeaves(rows.leaves())
-              .setAfterKey(rows.afterKey())
-              .setMaxBytes(rows.maxBytes())
-              .build()),
-          r -> new RangeRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
-              r.getResumeAfter()),
-          reply);
-    } else if (request instanceof FetchRowsRequest fetch) {
-      io.dialkv.proto.v1.peer.FetchRowsRequest.Builder b =
-          io.dialkv.proto.v1.peer.FetchRowsRequest.newBuilder()
-              .setFromNodeId(fetch.from())
-              .setAfterKey(fetch.afterKey())
-              .setMaxBytes(fetch.maxBytes());
-      fetch.spans().forEach(span -> b.addSpans(
-          io.dialkv.proto.v1.peer.TokenSpan.newBuilder().setStart(span.start()).setEnd(span.end())));
-      relay(to, channel, stub.fetchRows(b.build()),
-          r -> new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
-              r.getResumeAfter()),
-          reply);
-    } else if (request instanceof ApplyRowsRequest apply) {
-      relay(to, channel,
-          stub.applyRows(io.dialkv.proto.v1.peer.ApplyRowsRequest.newBuilder()
-              .setFromNodeId(apply.from())
-              .addAllRows(ProtoCodec.toProto(apply.rows()))
-              .build()),
-          r -> new ReplicaWriteResponse(r.getNodeId()),
-          reply);
-    } else if (request instanceof HeartbeatRequest heartbeat) {
-      relay(
-          to,
-          channel,
-          stub.heartbeat(
-              io.dialkv.proto.v1.peer.HeartbeatRequest.newBuilder()
-                  .setFromNodeId(heartbeat.from())
-                  .setClock(ProtoCodec.toProto(heartbeat.clock()))
-                  .setMembershipDigest(heartbeat.membershipDigest())
-                  .addAllMembers(ProtoCodec.toProto(heartbeat.members()))
-                  .build()),
-          r -> new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock()),
-              r.getMembershipDigest(), ProtoCodec.fromProto(r.getMembersList())),
-          reply);
-    } else {
-      reply.completeExceptionally(new PeerFailureException(to, "no encoding for " + request, false));
+    Duration delay = links.delay();
+    if (delay.isZero()) {
+      link.send(encode(request), (CompletableFuture<PeerResponse>) reply, timeout);
+      return reply;
     }
+    // Far-away peers, emulated: the message leaves after the delay, its answer arrives a delay
+    // after it came, and all of it within the caller's timeout, as the Transport contract says.
+    PeerEnvelope.Builder body = encode(request);
+    Duration rest = timeout.minus(delay.multipliedBy(2));
+    CompletableFuture<PeerResponse> answer = new CompletableFuture<>();
+    if (rest.isNegative() || rest.isZero()) {
+      loop.schedule(timeout, () -> reply.completeExceptionally(new PeerFailureException(to,
+          "DEADLINE_EXCEEDED: a round trip takes " + delay.multipliedBy(2).toMillis() + " ms (--link-delay-ms), "
+              + "longer than the timeout of " + timeout.toMillis() + " ms", false)));
+      return reply;
+    }
+    loop.schedule(delay, () -> link.send(body, answer, rest));
+    answer.whenComplete((r, failure) -> loop.schedule(delay, () -> {
+      if (failure != null) {
+        reply.completeExceptionally(failure);
+      } else {
+        reply.complete((R) r);
+      }
+    }));
     return reply;
   }
 
-  private io.dialkv.proto.v1.peer.ReplicaWriteRequest encode(ReplicaWriteRequest write) {
-    if (write != lastWrite) {
-      lastWriteProto =
-          io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
-              .setFromNodeId(write.from())
-              .setKey(write.key())
-              .setMutation(ProtoCodec.toProto(write.mutation()))
-              .build();
-      lastWrite = write;
-    }
-    return lastWriteProto;
-  }
-
-  @SuppressWarnings("unchecked") // each request's reply is mapped to its own response type
-  private <P, R extends PeerResponse> void relay(
-      int to,
-      ManagedChannel channel,
-      ListenableFuture<P> call,
-      Function<P, ? extends PeerResponse> convert,
-      CompletableFuture<R> reply) {
-    Futures.addCallback(
-        call,
-        new FutureCallback<P>() {
-          @Override
-          public void onSuccess(P response) {
-            R converted;
-            try {
-              converted = (R) convert.apply(response);
-            } catch (RuntimeException malformed) {
-              // A peer's reply is checked like its requests.
-              PeerFailureException failure =
-                  new PeerFailureException(to, "malformed reply: " + malformed.getMessage(), true);
-              onLoop(() -> reply.completeExceptionally(failure));
-              return;
-            }
-            onLoop(() -> reply.complete(converted));
-          }
-
-          @Override
-          public void onFailure(Throwable t) {
-            Status status = Status.fromThrowable(t);
-            PeerFailureException.Refusal refusal = refusal(status, Status.trailersFromThrowable(t));
-            if (refusal != null) {
-              PeerFailureException failure = PeerFailureException.refusal(to, refusal,
-                  status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()));
-              onLoop(() -> reply.completeExceptionally(failure));
-              return;
-            }
-            boolean refused =
-                status.getCode() == Status.Code.UNAVAILABLE && hasCause(t, ConnectException.class);
-            if (status.getCode() == Status.Code.UNAVAILABLE) {
-              // A restarted peer should be reachable at the next heartbeat, not after gRPC's
-              // exponential reconnect back-off (up to two minutes).
-              channel.resetConnectBackoff();
-            }
-            PeerFailureException failure =
-                new PeerFailureException(
-                    to,
-                    status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()),
-                    !refused);
-            onLoop(() -> reply.completeExceptionally(failure));
-          }
-        },
-        MoreExecutors.directExecutor());
-  }
-
-  private static final io.grpc.Metadata.Key<String> ERROR_KIND =
-      io.grpc.Metadata.Key.of("dialkv-error", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
-
-  /** Whether a failed call was the peer refusing the request (so it did nothing), and why. */
-  private static PeerFailureException.Refusal refusal(Status status, io.grpc.Metadata trailers) {
-    String kind = trailers == null ? null : trailers.get(ERROR_KIND);
-    return switch (status.getCode()) {
-      case INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> PeerFailureException.Refusal.INVALID;
-      case FAILED_PRECONDITION -> "clock-offset".equals(kind) ? PeerFailureException.Refusal.CLOCK_OFFSET : null;
-      case PERMISSION_DENIED, UNAUTHENTICATED -> PeerFailureException.Refusal.NOT_ADMITTED;
-      default -> null;
-    };
-  }
-
-  /** Replies normally arrive on the loop already (channels share it); deadlines may not. */
-  private void onLoop(Runnable completion) {
-    if (loop.inLoop()) {
-      completion.run();
-    } else {
-      loop.execute(completion);
-    }
-  }
-
-  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
+  private PeerEnvelope.Builder encode(PeerRequest<?> request) {
+    if (request instanceof ReplicaWriteRequest write) {
+      // A coordinator sends the same write to every replica: encode its body once.
+      if (write != lastWrite) {
+        lastWriteProto = PeerCodec.encodeWrite(write);
+        lastWrite = write;
       }
+      return PeerEnvelope.newBuilder().setWrite(lastWriteProto);
     }
-    return false;
+    return PeerCodec.encode(request);
   }
 
-  private ManagedChannel channel(int node) {
+  private PeerLink link(int node) {
     String address = addresses.get(node);
     if (address == null) {
       return null;
     }
-    return channels.computeIfAbsent(
-        node,
-        id ->
-            (tls == null ? NettyChannelBuilder.forTarget(address).usePlaintext()
+    return peers.computeIfAbsent(node, id -> new PeerLink(id, channel(id, address), loop, maxMessageBytes,
+        Math.max(4L * maxMessageBytes, 16L << 20)));
+  }
+
+  private void onLoop(Runnable task) {
+    if (loop.inLoop()) {
+      task.run();
+    } else {
+      loop.execute(task);
+    }
+  }
+
+  private ManagedChannel channel(int id, String address) {
+    return (tls == null ? NettyChannelBuilder.forTarget(address).usePlaintext()
                     : NettyChannelBuilder.forTarget(address, tls.peerChannel(id)))
                 .eventLoopGroup(loop.group())
                 .channelType(loop.channelType())
@@ -345,19 +159,18 @@ public final class GrpcTransport implements Transport {
                 .disableRetry()
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
-                .build());
+                .build();
   }
 
   @Override
   public void close() {
-    channels.values().forEach(ManagedChannel::shutdown);
-    for (ManagedChannel channel : channels.values()) {
+    // Ends each stream (a stream never ends by itself), which fails what is unanswered on it.
+    peers.values().forEach(p -> p.channel().shutdownNow());
+    for (PeerLink peer : peers.values()) {
+      ManagedChannel channel = peer.channel();
       try {
-        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-          channel.shutdownNow();
-        }
+        channel.awaitTermination(2, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
-        channel.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }

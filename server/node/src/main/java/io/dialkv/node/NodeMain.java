@@ -208,6 +208,16 @@ public final class NodeMain implements Callable<Integer> {
   int maxInFlight;
 
   @Option(
+      names = "--link-delay-ms",
+      defaultValue = "0",
+      description = {
+        "For experiments: hold every message to a peer, and every answer from one, this many",
+        "milliseconds (0 to 10000), as if the machines were far apart; the round trip to a peer grows",
+        "by twice this (default: ${DEFAULT-VALUE}, none)."
+      })
+  long linkDelayMillis;
+
+  @Option(
       names = "--max-direct-memory-mb",
       defaultValue = "256",
       description = "Most off-heap memory the network buffers may take; a connection that would need more is "
@@ -308,6 +318,13 @@ public final class NodeMain implements Callable<Integer> {
     if (certsDir != null && insecure) {
       throw new IllegalArgumentException("give --certs-dir or --insecure, not both");
     }
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("--max-in-flight must be at least 1 (got " + maxInFlight
+          + "); --no-admission-control turns the limit off");
+    }
+    if (linkDelayMillis < 0 || linkDelayMillis > 10_000) {
+      throw new IllegalArgumentException("--link-delay-ms must be 0 to 10000, got " + linkDelayMillis);
+    }
     if ((peers == null) == (join == null)) {
       throw new IllegalArgumentException(
           "give either --peers (the members of a new cluster) or --join (nodes of a running cluster)");
@@ -362,7 +379,10 @@ public final class NodeMain implements Callable<Integer> {
         NodeServer.start(
             config, listenAddress, dataDir,
             new NodeServer.Options(syncWrites, testMode, join != null, reflection, peerAddress, security,
-                maxConnections));
+                maxConnections, Duration.ofMillis(linkDelayMillis)));
+    if (linkDelayMillis > 0) {
+      log.warn("n{}: every message to and from a peer is held {} ms (--link-delay-ms)", nodeId, linkDelayMillis);
+    }
     Runtime.getRuntime()
         .addShutdownHook(new Thread(server::close, "dialkv-n" + nodeId + "-shutdown"));
     log.info("n{}: ready", nodeId);

@@ -76,29 +76,35 @@ public final class NodeServer implements AutoCloseable {
    * @param peerListen where the peer port listens; null: at the node's own peer address
    * @param security TLS and tokens
    * @param maxConnections the most client connections open at once
+   * @param linkDelay added to every message to a peer and to every answer from one (zero: none):
+   *     machines far apart, emulated
    */
   public record Options(boolean syncWrites, boolean testMode, boolean join, boolean reflection,
-      InetSocketAddress peerListen, Security security, int maxConnections) {
+      InetSocketAddress peerListen, Security security, int maxConnections, Duration linkDelay) {
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public static Options defaults() {
-      return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS);
+      return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS, Duration.ZERO);
     }
 
     public Options withSecurity(Security s) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections, linkDelay);
     }
 
     public Options withTestMode(boolean on) {
-      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections);
+      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections, linkDelay);
     }
 
     public Options withReflection(boolean on) {
-      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections);
+      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections, linkDelay);
+    }
+
+    public Options withLinkDelay(Duration delay) {
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, delay);
     }
 
     public Options withMaxConnections(int max) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max, linkDelay);
     }
   }
 
@@ -115,6 +121,7 @@ public final class NodeServer implements AutoCloseable {
     this.loop = new EventLoopScheduler("dialkv-n" + config.nodeId() + "-loop");
     this.storage = RocksDbStorage.open(dataDir, options.syncWrites());
     LinkRules links = new LinkRules();
+    links.delay(options.linkDelay());
     SystemClock clock = new SystemClock();
     this.transport = new GrpcTransport(config.members(), loop, peerMessageBytes, links, tls);
     this.node = new DialNode(config, transport, storage, clock, loop);
@@ -145,15 +152,16 @@ public final class NodeServer implements AutoCloseable {
       client.addService(MalformedRequests.invalidArgument(ProtoReflectionServiceV1.newInstance().bindService()));
     }
     this.clientServer = client.build();
+    PeerAccess peerAccess = new PeerAccess(tls != null, node::memberStatus);
     this.peerServer =
         bounded(tls == null ? NettyServerBuilder.forAddress(peerListen)
                 : NettyServerBuilder.forAddress(peerListen, tls.peerServer()), peerConnections)
             .maxInboundMessageSize(peerMessageBytes)
-            // Every request a node coordinates fans out over one connection to each peer.
-            .maxConcurrentCallsPerConnection(4096)
+            // A peer sends everything on one stream (and a joining node asks ClusterInfo).
+            .maxConcurrentCallsPerConnection(16)
             .maxConnectionIdle(30, TimeUnit.MINUTES)
-            .intercept(new PeerAccess(tls != null, node::memberStatus))
-            .addService(MalformedRequests.invalidArgument(new PeerService(node, links).bindService()))
+            .intercept(peerAccess)
+            .addService(MalformedRequests.invalidArgument(new PeerService(node, links, peerAccess, loop).bindService()))
             .build();
     // Clients' balancers follow this: NOT_SERVING until the node hears a peer (starting), while it
     // hears none (cut off), while it joins or leaves the cluster, and from the moment it starts

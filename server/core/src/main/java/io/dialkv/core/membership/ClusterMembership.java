@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -60,6 +61,7 @@ public final class ClusterMembership {
   /**
    * @param initial the membership to start from: the configured members, merged with what this
    *     node saved before it last stopped
+   * @param foregroundBusy whether this node's clients press (streaming waits for them, a little)
    * @param onChange told of every new topology (this node's and gossip's changes alike)
    */
   public ClusterMembership(
@@ -75,6 +77,7 @@ public final class ClusterMembership {
       Scheduler scheduler,
       Duration pollInterval,
       Duration writeTimeout,
+      BooleanSupplier foregroundBusy,
       Consumer<Topology> onChange) {
     this.selfId = selfId;
     this.virtualNodes = virtualNodes;
@@ -85,7 +88,8 @@ public final class ClusterMembership {
     this.scheduler = scheduler;
     this.pollInterval = pollInterval;
     this.writeTimeout = writeTimeout;
-    this.streamer = new RangeStreamer(selfId, local, transport, writeTimeout.multipliedBy(5));
+    this.streamer = new RangeStreamer(selfId, local, transport, writeTimeout.multipliedBy(5), scheduler,
+        foregroundBusy);
     this.onChange = onChange;
     this.topology = Topology.of(initial, virtualNodes, replicationFactor);
   }
@@ -367,12 +371,14 @@ public final class ClusterMembership {
     long start = clock.monotonicNanos();
     List<Integer> sources = new ArrayList<>();
     long[] streamStart = {0};
+    long[] yieldsBefore = {0};
     CompletableFuture<MembershipChange> done = awaitAgreement(excused)
         .thenCompose(agreed -> after(writeTimeout))
         .thenCompose(paused -> {
           List<RangeStreamer.Transfer> transfers = plan.get();
           sources.addAll(RangeStreamer.sources(transfers));
           streamStart[0] = clock.monotonicNanos();
+          yieldsBefore[0] = streamer.yields();
           return streamer.run(transfers);
         })
         .thenCompose(totals -> {
@@ -389,9 +395,11 @@ public final class ClusterMembership {
     return done.whenComplete((result, failure) -> {
       changeInProgress = false;
       if (failure == null) {
-        log.info("n{}: n{} is now {}: streamed {} rows (~{} bytes) from {} in {} ms ({} ms in all); ring shares now {}",
+        log.info("n{}: n{} is now {}: streamed {} rows (~{} bytes) from {} in {} ms ({} ms in all, {} ms of it "
+                + "yielding to clients); ring shares now {}",
             selfId, result.nodeId(), finalStatus.label(), result.rowsStreamed(), result.bytesStreamed(),
-            sources.stream().map(n -> "n" + n).toList(), result.streamMillis(), result.millis(), shares());
+            sources.stream().map(n -> "n" + n).toList(), result.streamMillis(), result.millis(),
+            (streamer.yields() - yieldsBefore[0]) * RangeStreamer.YIELD_STEP.toMillis(), shares());
       } else if (transitional.status() == MemberStatus.LEAVING) {
         Member current = membership().member(transitional.id()).orElseThrow();
         if (current.status() == MemberStatus.LEAVING) {

@@ -28,6 +28,7 @@ import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
@@ -96,6 +97,7 @@ public final class DialNode {
             scheduler,
             config.heartbeatInterval(),
             config.writeTimeout(),
+            () -> admission.underPressure(),
             this::onTopologyChange);
     transport.learnAddresses(membership.membership().addresses());
     NodeConfig.Healing healing = config.healing();
@@ -414,7 +416,12 @@ public final class DialNode {
         hlc.observe(heartbeat.clock(), heartbeat.from());
         return CompletableFuture.completedFuture((R) membership.onHeartbeat(heartbeat, hlc.latest()));
       }
-      return CompletableFuture.completedFuture(replica.handle(request));
+      R response = replica.handle(request);
+      if (response instanceof FetchRowsResponse page) {
+        // Streaming pulls pages from here: tell the puller when this node's clients need it more.
+        response = (R) page.busy(admission.underPressure());
+      }
+      return CompletableFuture.completedFuture(response);
     });
   }
 

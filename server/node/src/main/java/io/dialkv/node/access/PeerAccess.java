@@ -15,11 +15,13 @@ import java.util.function.IntFunction;
 
 /**
  * Who may call the peer port: the TLS handshake admits only node certificates of the cluster's
- * CA; here a call is admitted only from a current member, or, for the calls a joining node makes
- * before anyone knows it ({@code Heartbeat}, {@code ClusterInfo}), from a node that is not a member
- * yet. A node that left may only heartbeat (while it waits for every node to learn it is gone, then
- * stops); everything else it is refused. The service then checks that every request's
- * {@code from_node_id} is the node the certificate names ({@link #CALLER_NODE}).
+ * CA; here a request is admitted only from a current member, or, for the requests a joining node
+ * makes before anyone knows it ({@code Heartbeat}, {@code ClusterInfo}), from a node that is not a
+ * member yet. A node that left may only heartbeat (while it waits for every node to learn it is
+ * gone, then stops); everything else it is refused. The {@code Exchange} stream is opened by any
+ * node certificate and each message on it is checked with {@link #refusal} (membership changes
+ * while a stream lives). The service then checks that every request's {@code from_node_id} is the
+ * node the certificate names ({@link #CALLER_NODE}).
  *
  * <p>Without TLS ({@code --insecure}) there is no certificate and every caller is admitted: the
  * peer port is then open to anyone who can reach it.
@@ -28,6 +30,8 @@ public final class PeerAccess implements ServerInterceptor {
   /** The node id the caller's certificate names; 0 without TLS. */
   public static final Context.Key<Integer> CALLER_NODE = Context.key("dialkv-peer-node");
   private static final Set<String> FOR_STRANGERS = Set.of("Heartbeat", "ClusterInfo");
+  // Carries requests of every kind, each checked on its own.
+  private static final String STREAM = "Exchange";
 
   private final boolean tls;
   private final IntFunction<Optional<MemberStatus>> membership;
@@ -52,15 +56,32 @@ public final class PeerAccess implements ServerInterceptor {
       return Denials.deny(call, Status.UNAUTHENTICATED, "the peer port serves nodes only (node certificates)", "peer");
     }
     String method = Denials.shortName(call.getMethodDescriptor().getFullMethodName());
-    Optional<MemberStatus> status = membership.apply(caller.nodeId());
-    if (status.isPresent() && status.get() == MemberStatus.LEFT && !method.equals("Heartbeat")) {
-      return Denials.deny(call, Status.PERMISSION_DENIED, caller.name() + " left the cluster, and node ids are "
-          + "not reused: to add the machine again, wipe its data and join it under a new id", "peer");
-    }
-    if (status.isEmpty() && !FOR_STRANGERS.contains(method)) {
-      return Denials.deny(call, Status.PERMISSION_DENIED, caller.name() + " is not a member; until it has joined it "
-          + "may only call " + FOR_STRANGERS, "peer");
+    if (!method.equals(STREAM)) {
+      Optional<Status> refused = refusal(caller.nodeId(), method);
+      if (refused.isPresent()) {
+        return Denials.deny(call, refused.get(), refused.get().getDescription(), "peer");
+      }
     }
     return Contexts.interceptCall(Context.current().withValue(CALLER_NODE, caller.nodeId()), call, headers, next);
+  }
+
+  /**
+   * Why node {@code caller} may not make a request of this kind ({@code Write}, {@code Heartbeat},
+   * ...) now, or empty if it may. Always empty without TLS (caller 0).
+   */
+  public Optional<Status> refusal(int caller, String request) {
+    if (!tls || caller == 0) {
+      return Optional.empty();
+    }
+    Optional<MemberStatus> status = membership.apply(caller);
+    if (status.isPresent() && status.get() == MemberStatus.LEFT && !request.equals("Heartbeat")) {
+      return Optional.of(Status.PERMISSION_DENIED.withDescription("n" + caller + " left the cluster, and node ids "
+          + "are not reused: to add the machine again, wipe its data and join it under a new id"));
+    }
+    if (status.isEmpty() && !FOR_STRANGERS.contains(request)) {
+      return Optional.of(Status.PERMISSION_DENIED.withDescription("n" + caller + " is not a member; until it has "
+          + "joined it may only call " + FOR_STRANGERS));
+    }
+    return Optional.empty();
   }
 }

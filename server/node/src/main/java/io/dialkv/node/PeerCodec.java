@@ -1,0 +1,264 @@
+package io.dialkv.node;
+
+import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.transport.ApplyRowsRequest;
+import io.dialkv.core.transport.CommitRequest;
+import io.dialkv.core.transport.CommitResponse;
+import io.dialkv.core.transport.FetchRowsRequest;
+import io.dialkv.core.transport.FetchRowsResponse;
+import io.dialkv.core.transport.HeartbeatRequest;
+import io.dialkv.core.transport.HeartbeatResponse;
+import io.dialkv.core.transport.PeerRequest;
+import io.dialkv.core.transport.PeerResponse;
+import io.dialkv.core.transport.PrepareRequest;
+import io.dialkv.core.transport.PrepareResponse;
+import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.ProposeResponse;
+import io.dialkv.core.transport.RangeDigestRequest;
+import io.dialkv.core.transport.RangeDigestResponse;
+import io.dialkv.core.transport.RangeRowsRequest;
+import io.dialkv.core.transport.RangeRowsResponse;
+import io.dialkv.core.transport.ReplicaReadRequest;
+import io.dialkv.core.transport.ReplicaReadResponse;
+import io.dialkv.core.transport.ReplicaWriteRequest;
+import io.dialkv.core.transport.ReplicaWriteResponse;
+import io.dialkv.proto.v1.peer.PeerEnvelope;
+import io.dialkv.proto.v1.peer.PeerReply;
+import io.dialkv.proto.v1.peer.RangeLeaves;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The one place where each peer message meets its protobuf form: requests to {@link PeerEnvelope}
+ * bodies and back, answers to {@link PeerReply} bodies and back. Decoding checks what the
+ * protobuf types cannot (a body of the wrong kind, member records, rows); a malformed message is
+ * an {@link InvalidRequestException} naming what is wrong.
+ */
+final class PeerCodec {
+  private PeerCodec() {}
+
+  /** The request's body; the caller sets the id. */
+  static PeerEnvelope.Builder encode(PeerRequest<?> request) {
+    PeerEnvelope.Builder e = PeerEnvelope.newBuilder();
+    if (request instanceof ReplicaWriteRequest write) {
+      e.setWrite(encodeWrite(write));
+    } else if (request instanceof ReplicaReadRequest read) {
+      e.setRead(io.dialkv.proto.v1.peer.ReplicaReadRequest.newBuilder()
+          .setFromNodeId(read.from()).setKey(read.key()));
+    } else if (request instanceof HeartbeatRequest heartbeat) {
+      e.setHeartbeat(io.dialkv.proto.v1.peer.HeartbeatRequest.newBuilder()
+          .setFromNodeId(heartbeat.from())
+          .setClock(ProtoCodec.toProto(heartbeat.clock()))
+          .setMembershipDigest(heartbeat.membershipDigest())
+          .addAllMembers(ProtoCodec.toProto(heartbeat.members())));
+    } else if (request instanceof PrepareRequest prepare) {
+      e.setPrepare(io.dialkv.proto.v1.peer.PrepareRequest.newBuilder()
+          .setFromNodeId(prepare.from()).setKey(prepare.key()).setBallot(ProtoCodec.toProto(prepare.ballot())));
+    } else if (request instanceof ProposeRequest propose) {
+      e.setPropose(io.dialkv.proto.v1.peer.ProposeRequest.newBuilder()
+          .setFromNodeId(propose.from()).setKey(propose.key()).setProposal(ProtoCodec.toProto(propose.proposal())));
+    } else if (request instanceof CommitRequest commit) {
+      e.setCommit(io.dialkv.proto.v1.peer.CommitRequest.newBuilder()
+          .setFromNodeId(commit.from()).setKey(commit.key()).setProposal(ProtoCodec.toProto(commit.proposal())));
+    } else if (request instanceof RangeDigestRequest digest) {
+      e.setRangeDigest(io.dialkv.proto.v1.peer.RangeDigestRequest.newBuilder()
+          .setFromNodeId(digest.from()).addAllRanges(digest.ranges()));
+    } else if (request instanceof RangeRowsRequest rows) {
+      e.setRangeRows(io.dialkv.proto.v1.peer.RangeRowsRequest.newBuilder()
+          .setFromNodeId(rows.from())
+          .addAllLeaves(rows.leaves())
+          .setAfterKey(rows.afterKey())
+          .setMaxBytes(rows.maxBytes()));
+    } else if (request instanceof FetchRowsRequest fetch) {
+      io.dialkv.proto.v1.peer.FetchRowsRequest.Builder b = io.dialkv.proto.v1.peer.FetchRowsRequest.newBuilder()
+          .setFromNodeId(fetch.from()).setAfterKey(fetch.afterKey()).setMaxBytes(fetch.maxBytes());
+      fetch.spans().forEach(span -> b.addSpans(
+          io.dialkv.proto.v1.peer.TokenSpan.newBuilder().setStart(span.start()).setEnd(span.end())));
+      e.setFetchRows(b);
+    } else if (request instanceof ApplyRowsRequest apply) {
+      e.setApplyRows(io.dialkv.proto.v1.peer.ApplyRowsRequest.newBuilder()
+          .setFromNodeId(apply.from()).addAllRows(ProtoCodec.toProto(apply.rows())));
+    } else {
+      throw new IllegalArgumentException("no encoding for " + request.getClass().getSimpleName());
+    }
+    return e;
+  }
+
+  static io.dialkv.proto.v1.peer.ReplicaWriteRequest encodeWrite(ReplicaWriteRequest write) {
+    return io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
+        .setFromNodeId(write.from())
+        .setKey(write.key())
+        .setMutation(ProtoCodec.toProto(write.mutation()))
+        .build();
+  }
+
+  /** A request as the core takes it; refuses an envelope without a body. */
+  static PeerRequest<?> decode(PeerEnvelope e) {
+    switch (e.getBodyCase()) {
+      case WRITE -> {
+        var r = e.getWrite();
+        return new ReplicaWriteRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getMutation()));
+      }
+      case READ -> {
+        return new ReplicaReadRequest(e.getRead().getFromNodeId(), e.getRead().getKey());
+      }
+      case HEARTBEAT -> {
+        var r = e.getHeartbeat();
+        return new HeartbeatRequest(r.getFromNodeId(), ProtoCodec.fromProto(r.getClock()),
+            r.getMembershipDigest(), ProtoCodec.fromProto(r.getMembersList()));
+      }
+      case PREPARE -> {
+        var r = e.getPrepare();
+        return new PrepareRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getBallot()));
+      }
+      case PROPOSE -> {
+        var r = e.getPropose();
+        return new ProposeRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getProposal(), true));
+      }
+      case COMMIT -> {
+        var r = e.getCommit();
+        return new CommitRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getProposal(), true));
+      }
+      case RANGE_DIGEST -> {
+        var r = e.getRangeDigest();
+        return new RangeDigestRequest(r.getFromNodeId(), r.getRangesList());
+      }
+      case RANGE_ROWS -> {
+        var r = e.getRangeRows();
+        return new RangeRowsRequest(r.getFromNodeId(), r.getLeavesList(), r.getAfterKey(), r.getMaxBytes());
+      }
+      case FETCH_ROWS -> {
+        var r = e.getFetchRows();
+        return new FetchRowsRequest(r.getFromNodeId(),
+            r.getSpansList().stream().map(s -> new TokenSpan(s.getStart(), s.getEnd())).toList(),
+            r.getAfterKey(), r.getMaxBytes());
+      }
+      case APPLY_ROWS -> {
+        var r = e.getApplyRows();
+        return new ApplyRowsRequest(r.getFromNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()));
+      }
+      default -> throw new InvalidRequestException("message " + e.getId() + " has no request in it");
+    }
+  }
+
+  /** The answer to a request of {@code kind}, as it goes back on the stream. */
+  static PeerReply.Builder encode(PeerEnvelope.BodyCase kind, PeerResponse response) {
+    PeerReply.Builder b = PeerReply.newBuilder();
+    if (response instanceof ReplicaWriteResponse r) {
+      io.dialkv.proto.v1.peer.ReplicaWriteResponse.Builder w =
+          io.dialkv.proto.v1.peer.ReplicaWriteResponse.newBuilder().setNodeId(r.nodeId());
+      if (r.supersededBy() != null) {
+        w.setSupersededBy(ProtoCodec.toProto(r.supersededBy()));
+      }
+      return kind == PeerEnvelope.BodyCase.APPLY_ROWS ? b.setApplyRows(w) : b.setWrite(w);
+    } else if (response instanceof ReplicaReadResponse r) {
+      return b.setRead(io.dialkv.proto.v1.peer.ReplicaReadResponse.newBuilder()
+          .setNodeId(r.nodeId()).setRow(ProtoCodec.toProto(r.row())));
+    } else if (response instanceof HeartbeatResponse r) {
+      return b.setHeartbeat(io.dialkv.proto.v1.peer.HeartbeatResponse.newBuilder()
+          .setNodeId(r.nodeId())
+          .setClock(ProtoCodec.toProto(r.clock()))
+          .setMembershipDigest(r.membershipDigest())
+          .addAllMembers(ProtoCodec.toProto(r.members())));
+    } else if (response instanceof PrepareResponse r) {
+      var p = io.dialkv.proto.v1.peer.PrepareResponse.newBuilder()
+          .setNodeId(r.nodeId())
+          .setPromised(r.promised())
+          .setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()));
+      if (r.accepted() != null) {
+        p.setAccepted(ProtoCodec.toProto(r.accepted()));
+      }
+      if (r.committed() != null) {
+        p.setCommitted(ProtoCodec.toProto(r.committed()));
+      }
+      return b.setPrepare(p);
+    } else if (response instanceof ProposeResponse r) {
+      return b.setPropose(io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
+          .setNodeId(r.nodeId()).setAccepted(r.accepted()).setPromisedBallot(ProtoCodec.toProto(r.promisedBallot())));
+    } else if (response instanceof CommitResponse r) {
+      return b.setCommit(io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()));
+    } else if (response instanceof RangeDigestResponse r) {
+      io.dialkv.proto.v1.peer.RangeDigestResponse.Builder d =
+          io.dialkv.proto.v1.peer.RangeDigestResponse.newBuilder().setNodeId(r.nodeId());
+      r.leaves().forEach((range, leaves) -> {
+        RangeLeaves.Builder rl = RangeLeaves.newBuilder().setRange(range);
+        for (long leaf : leaves) {
+          rl.addLeaves(leaf);
+        }
+        d.addRanges(rl);
+      });
+      return b.setRangeDigest(d);
+    } else if (response instanceof RangeRowsResponse r) {
+      return b.setRangeRows(io.dialkv.proto.v1.peer.RangeRowsResponse.newBuilder()
+          .setNodeId(r.nodeId())
+          .addAllRows(ProtoCodec.toProto(r.rows()))
+          .setMore(r.more())
+          .setResumeAfter(r.resumeAfter()));
+    } else if (response instanceof FetchRowsResponse r) {
+      return b.setFetchRows(io.dialkv.proto.v1.peer.FetchRowsResponse.newBuilder()
+          .setNodeId(r.nodeId())
+          .addAllRows(ProtoCodec.toProto(r.rows()))
+          .setMore(r.more())
+          .setResumeAfter(r.resumeAfter())
+          .setSourceBusy(r.sourceBusy()));
+    }
+    throw new IllegalArgumentException("no encoding for " + response.getClass().getSimpleName());
+  }
+
+  /**
+   * The answer as the core takes it. A reply of another kind than its request's is malformed (a
+   * peer's replies are checked like its requests).
+   */
+  static PeerResponse decode(PeerEnvelope.BodyCase kind, PeerReply reply) {
+    if (reply.getBodyCase().getNumber() != kind.getNumber()) {
+      throw new InvalidRequestException("a " + kind + " request was answered with " + reply.getBodyCase());
+    }
+    switch (reply.getBodyCase()) {
+      case WRITE, APPLY_ROWS -> {
+        var r = reply.getBodyCase() == PeerReply.BodyCase.WRITE ? reply.getWrite() : reply.getApplyRows();
+        return new ReplicaWriteResponse(r.getNodeId(),
+            r.hasSupersededBy() ? ProtoCodec.fromProto(r.getSupersededBy()) : null);
+      }
+      case READ -> {
+        return new ReplicaReadResponse(reply.getRead().getNodeId(), ProtoCodec.fromProto(reply.getRead().getRow()));
+      }
+      case HEARTBEAT -> {
+        var r = reply.getHeartbeat();
+        return new HeartbeatResponse(r.getNodeId(), ProtoCodec.fromProto(r.getClock()),
+            r.getMembershipDigest(), ProtoCodec.fromProto(r.getMembersList()));
+      }
+      case PREPARE -> {
+        var r = reply.getPrepare();
+        return new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
+            ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
+            ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted()));
+      }
+      case PROPOSE -> {
+        var r = reply.getPropose();
+        return new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot()));
+      }
+      case COMMIT -> {
+        return new CommitResponse(reply.getCommit().getNodeId());
+      }
+      case RANGE_DIGEST -> {
+        Map<Integer, long[]> leaves = new HashMap<>();
+        for (RangeLeaves rl : reply.getRangeDigest().getRangesList()) {
+          leaves.put(rl.getRange(), rl.getLeavesList().stream().mapToLong(Long::longValue).toArray());
+        }
+        return new RangeDigestResponse(reply.getRangeDigest().getNodeId(), leaves);
+      }
+      case RANGE_ROWS -> {
+        var r = reply.getRangeRows();
+        return new RangeRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
+            r.getResumeAfter());
+      }
+      case FETCH_ROWS -> {
+        var r = reply.getFetchRows();
+        return new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
+            r.getResumeAfter(), r.getSourceBusy());
+      }
+      default -> throw new InvalidRequestException("reply " + reply.getId() + " has no answer in it");
+    }
+  }
+}
