@@ -101,6 +101,12 @@ final class PeerLink {
     }
     if (stream == null || stream.ended) {
       stream = open();
+      if (stream.ended) {
+        // Failed as it opened (the peer is known to be down, the channel is closing): so does
+        // the request, at once, as a unary call would have.
+        reply.completeExceptionally(stream.failure());
+        return;
+      }
     }
     Pending p = new Pending(envelope.getBodyCase(), reply, bytes, stream);
     pending.put(id, p);
@@ -200,15 +206,15 @@ final class PeerLink {
       // reconnect back-off (up to two minutes).
       channel.resetConnectBackoff();
     }
-    String reason = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    which.reason = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    which.refusal = refusal;
+    which.neverArrived = neverArrived;
     List<Pending> failed = new ArrayList<>();
     pending.values().removeIf(p -> p.via == which && failed.add(p));
     for (Pending p : failed) {
       outstandingBytes -= p.bytes;
       p.timer.cancel();
-      p.reply.completeExceptionally(refusal != null
-          ? PeerFailureException.refusal(peer, refusal, reason)
-          : new PeerFailureException(peer, reason, !neverArrived));
+      p.reply.completeExceptionally(which.failure());
     }
   }
 
@@ -244,6 +250,17 @@ final class PeerLink {
   private final class Answers implements ClientResponseObserver<PeerBatch, PeerReplies> {
     ClientCallStreamObserver<PeerBatch> requests;
     boolean ended;
+    // How it ended, once it has.
+    String reason;
+    PeerFailureException.Refusal refusal;
+    boolean neverArrived;
+
+    /** What each request on this ended stream fails with. */
+    PeerFailureException failure() {
+      return refusal != null
+          ? PeerFailureException.refusal(peer, refusal, reason)
+          : new PeerFailureException(peer, reason, !neverArrived);
+    }
 
     @Override
     public void beforeStart(ClientCallStreamObserver<PeerBatch> requests) {

@@ -244,6 +244,23 @@ class PeerLinkTest {
   }
 
   @Test
+  void requestsToAPeerThatIsDownFailAtOnceNotAtTheirTimeout() throws Exception {
+    peer = (e, replies) -> replies.onNext(readReply(e.getId(), 2));
+    PeerLink link = link(16 << 20);
+    send(link, new ReplicaReadRequest(1, "up"), Duration.ofSeconds(5)).orTimeout(5, TimeUnit.SECONDS).join();
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS); // the peer dies
+    for (int i = 0; i < 20; i++) {
+      long start = System.nanoTime();
+      PeerFailureException f = failureOf(
+          send(link, new ReplicaReadRequest(1, "down-" + i), Duration.ofSeconds(30)).orTimeout(10, TimeUnit.SECONDS));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("request %d", i).isLessThan(Duration.ofSeconds(2));
+      if (i > 0) { // the first may meet the stream the dying peer reset
+        assertThat(f.getMessage()).contains("UNAVAILABLE");
+      }
+    }
+  }
+
+  @Test
   void errorsInRepliesAreReadAsTheRefusalsTheyAre() {
     peer = (e, replies) -> {
       PeerError error = switch (e.getRead().getKey()) {
