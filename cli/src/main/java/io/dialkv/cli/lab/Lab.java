@@ -172,17 +172,8 @@ final class Lab {
   /** An open-loop run on the given schedule; the bench's JSON. */
   Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps)
       throws IOException, InterruptedException {
-    return openLoop(c, level, schedule, verify, warmupOps, true);
-  }
-
-  /** The same; without the preload of every key when {@code preload} is false (an earlier run did it). */
-  Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps,
-      boolean preload) throws IOException, InterruptedException {
     List<String> args = new ArrayList<>(List.of("-c", level, "--keys", "10000", "--warmup-ops", String.valueOf(warmupOps),
         "--rate", schedule, "--timeout-ms", "2000"));
-    if (!preload) {
-      args.add("--no-preload");
-    }
     if (verify) {
       args.add("--verify");
     }
