@@ -184,12 +184,8 @@ final class Experiments {
         e.row("%7s %8.3f %10.0f %8.1f %8.1f %11.1f%% %12d %10s %6d", shape.nodes() + "x", cpus, m.opsPerSecond(),
             m.p50Millis(), m.p99Millis(), 100 * k.servedDuringKill, k.secondsWithoutService, k.lost + "/" + k.acknowledged,
             k.errors);
-        Chart.Series good = Chart.series("goodput", false);
-        Chart.Series due = Chart.series("offered", true);
-        for (Map<String, Object> sec : Lab.perSecond(k.json)) {
-          good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
-          due.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
-        }
+        Chart.Series good = perSecond("goodput", false, Lab.perSecond(k.json), "ok");
+        Chart.Series due = perSecond("offered", true, Lab.perSecond(k.json), "due");
         e.charts.add(new Chart(shape.nodes() + " x " + cpus + " cores (RF " + shape.rf() + "): kill -9 of one machine",
             "seconds", "ops/s", List.of(good, due),
             List.of(new Chart.Marker(k.killAt, "kill -9 n1"), new Chart.Marker(k.restartAt, "restart n1"))));
@@ -356,14 +352,9 @@ final class Experiments {
         r.put("nodes_alive_at_end", allAlive);
         r.put("oom_kills", ooms);
         byMode.put(mode, r);
-        Chart.Series good = Chart.series("goodput", false);
-        Chart.Series offered = Chart.series("offered", true);
-        Chart.Series p99 = Chart.series("p99 ms", false);
-        for (Map<String, Object> sec : seconds) {
-          good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
-          offered.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
-          p99.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "p99_ms")});
-        }
+        Chart.Series good = perSecond("goodput", false, seconds, "ok");
+        Chart.Series offered = perSecond("offered", true, seconds, "due");
+        Chart.Series p99 = perSecond("p99 ms", false, seconds, "p99_ms");
         e.charts.add(new Chart("Admission control " + mode + ": goodput", "seconds", "ops/s", List.of(good, offered), List.of()));
         e.charts.add(new Chart("Admission control " + mode + ": p99 latency of requests served", "seconds", "ms",
             List.of(p99), List.of()));
@@ -449,14 +440,9 @@ final class Experiments {
         next = serving + window;
       }
       List<Map<String, Object>> seconds = Lab.perSecond(run.result.join());
-      Chart.Series good = Chart.series("goodput", false);
-      Chart.Series offered = Chart.series("offered", true);
-      Chart.Series p99 = Chart.series("p99 ms", false);
-      for (Map<String, Object> sec : seconds) {
-        good.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "ok")});
-        offered.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "due")});
-        p99.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, "p99_ms")});
-      }
+      Chart.Series good = perSecond("goodput", false, seconds, "ok");
+      Chart.Series offered = perSecond("offered", true, seconds, "due");
+      Chart.Series p99 = perSecond("p99 ms", false, seconds, "p99_ms");
       e.charts.add(new Chart("Goodput as nodes join", "seconds", "ops/s", List.of(good, offered), markers));
       e.charts.add(new Chart("p99 latency as nodes join", "seconds", "ms", List.of(p99), markers));
       e.row("%10s %12s %12s %9s %14s", "nodes", "offered/s", "goodput/s", "p99 ms", "join took s");
@@ -498,6 +484,15 @@ final class Experiments {
 
   /** The most the lab gives one node to join (on 0.12-core machines under load: 45-51 s measured). */
   static final Duration JOIN_BUDGET = Duration.ofSeconds(90);
+
+  /** One field of an open-loop run's per-second figures, against time. */
+  private static Chart.Series perSecond(String name, boolean dashed, List<Map<String, Object>> seconds, String field) {
+    Chart.Series series = Chart.series(name, dashed);
+    for (Map<String, Object> sec : seconds) {
+      series.points().add(new double[] {Lab.num(sec, "t"), Lab.num(sec, field)});
+    }
+    return series;
+  }
 
   private static boolean joinedWithin(Lab.LabCluster c, int id, Duration limit) throws InterruptedException {
     try {
