@@ -95,6 +95,12 @@ final class BenchCommand implements Callable<Integer> {
           + "as CLIENT_BACKLOG (default: ${DEFAULT-VALUE}).")
   int maxOutstanding;
 
+  @Option(names = "--no-client-limit",
+      description = "Send every request, even to a node whose answers show that requests wait in its queue: "
+          + "without it this client holds back (and counts as OVERLOADED, nothing sent) what is beyond the "
+          + "in-flight limit it learned for that node. For measuring a cluster without overload protection.")
+  boolean noClientLimit;
+
   @Option(names = "--verify",
       description = "Open loop: every write goes to a fresh key; at the end every acknowledged one is read back "
           + "at QUORUM (LINEARIZABLE for LINEARIZABLE) and any missing is reported as lost.")
@@ -107,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), invalid);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (DialClient c = client.connect()) {
+    try (DialClient c = client.builder().limitInFlight(!noClientLimit).build()) {
       byte[] value = new byte[valueSize];
       java.util.Arrays.fill(value, (byte) 'x');
       Consistency consistency = level.proto();
@@ -284,6 +290,8 @@ final class BenchCommand implements Callable<Integer> {
     private final boolean cas;
     private final AtomicLong issued = new AtomicLong();
     private static final AtomicLong CAS_KEYS = new AtomicLong();
+    private static final java.util.concurrent.Executor OVERLOAD_PAUSE =
+        CompletableFuture.delayedExecutor(5, TimeUnit.MILLISECONDS);
     private final Recorder latencies = new Recorder(3);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);
@@ -343,6 +351,11 @@ final class BenchCommand implements Callable<Integer> {
                       : failure;
               String kind = cause instanceof DialException d ? d.kind().name() : cause.getClass().getSimpleName();
               errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
+              if (cause instanceof DialException d && d.kind() == DialException.Kind.OVERLOADED) {
+                // Refused, nothing done: wait a little rather than ask again in a tight loop.
+                CompletableFuture.runAsync(() -> next(total, done), OVERLOAD_PAUSE);
+                return;
+              }
             }
             next(total, done);
           });

@@ -100,13 +100,17 @@ final class ClientOptions {
   }
 
   DialClient connect() {
+    return builder().build();
+  }
+
+  /** A client as the options say, for a command to adjust before building. */
+  DialClient.Builder builder() {
     return DialClient.builder()
         .credentials(credentials())
         .endpoints(endpoints())
         .timeout(Duration.ofMillis(timeoutMillis))
         .balancer(balancer)
-        .discover(!direct)
-        .build();
+        .discover(!direct);
   }
 
   boolean json() {

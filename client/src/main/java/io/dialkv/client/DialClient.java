@@ -110,7 +110,7 @@ public final class DialClient implements AutoCloseable {
     this.balanced =
         new BalancedChannel(
             endpoints,
-            BalancerConfig.defaults(clientId).withPolicy(builder.policy),
+            BalancerConfig.defaults(clientId).withPolicy(builder.policy).withLimitInFlight(builder.limitInFlight),
             builder.discover,
             builder.refreshInterval,
             builder.maxMessageBytes,
@@ -538,6 +538,7 @@ public final class DialClient implements AutoCloseable {
     private BalancerPolicy policy = BalancerPolicy.DEFAULT;
     private String clientId;
     private boolean discover = true;
+    private boolean limitInFlight = true;
     private Duration refreshInterval = Duration.ofSeconds(5);
     private DialCredentials credentials = DialCredentials.insecure();
 
@@ -597,6 +598,18 @@ public final class DialClient implements AutoCloseable {
      */
     public Builder discover(boolean discover) {
       this.discover = discover;
+      return this;
+    }
+
+    /**
+     * Whether to bound the requests in flight at each node by the latency this client sees there
+     * (default true). While a node's answers come late because requests wait in its queue (or in
+     * its socket, where the node cannot see them), what is beyond the bound is held back and fails
+     * at once with {@link DialException.Kind#OVERLOADED}, nothing sent, instead of adding to the
+     * queue. False sends everything: for measuring a cluster without this protection.
+     */
+    public Builder limitInFlight(boolean limit) {
+      this.limitInFlight = limit;
       return this;
     }
 

@@ -151,9 +151,10 @@ final class Lab {
   Measurement capacity(LabCluster c, String level, int concurrency) throws IOException, InterruptedException {
     long nodesCpu = nodesCpuNanos(c);
     int warmup = Math.max(2000, concurrency * 40);
+    // What the machines can do: the client sends all it has, without its own limit per node.
     Map<String, Object> r = c.bench(List.of("-c", level, "--concurrency", String.valueOf(concurrency),
         "--keys", "10000", "--ops", "100000000", "--warmup-ops", String.valueOf(warmup),
-        "--time-limit", settings.seconds() + "s"), settings.seconds() + 240L);
+        "--time-limit", settings.seconds() + "s", "--no-client-limit"), settings.seconds() + 240L);
     // The nodes' CPU over the whole bench (preload of 10,000 keys, warm-up, measurement) per request.
     double requests = 10_000 + warmup + num(r, "ops");
     double cpuPerOp = (nodesCpuNanos(c) - nodesCpu) / 1e6 / requests;
@@ -170,10 +171,11 @@ final class Lab {
   }
 
   /** An open-loop run on the given schedule; the bench's JSON. */
-  Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps)
-      throws IOException, InterruptedException {
+  Map<String, Object> openLoop(LabCluster c, String level, String schedule, boolean verify, int warmupOps,
+      List<String> extraArgs) throws IOException, InterruptedException {
     List<String> args = new ArrayList<>(List.of("-c", level, "--keys", "10000", "--warmup-ops", String.valueOf(warmupOps),
         "--rate", schedule, "--timeout-ms", "2000"));
+    args.addAll(extraArgs);
     if (verify) {
       args.add("--verify");
     }

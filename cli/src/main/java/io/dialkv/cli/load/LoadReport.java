@@ -106,6 +106,10 @@ public final class LoadReport {
     o.put("p99_ms", ms(s.okNanos(99)));
     o.put("max_ms", ms(s.okNanos(100)));
     o.put("failed_p99_ms", ms(s.errorNanos(99)));
+    o.put("refused_p99_ms", ms(s.refusedNanos(99)));
+    if (t < 0) {
+      o.put("examples", s.examples());
+    }
     return o;
   }
 
@@ -127,6 +131,10 @@ public final class LoadReport {
         ms(t.okNanos(50)), ms(t.okNanos(99)), ms(t.okNanos(99.9)), ms(t.okNanos(100)));
     out.printf("errors      %d%s%s%n", t.failed(), t.errors().isEmpty() ? "" : " " + t.errors(),
         t.failed() == 0 ? "" : String.format(", answered in p99 %.2f ms", ms(t.errorNanos(99))));
+    if (t.errors().containsKey(OpenLoop.REFUSED)) {
+      out.printf("refused     %d, answered in p99 %.2f ms%n", t.errors().get(OpenLoop.REFUSED), ms(t.refusedNanos(99)));
+    }
+    t.examples().forEach((kind, message) -> out.printf("  e.g. %-14s %s%n", kind, message));
     long total = requestsPerNode.values().stream().mapToLong(Long::longValue).sum();
     StringBuilder line = new StringBuilder();
     requestsPerNode.forEach((node, n) -> line.append(String.format("  %s %.1f%%", node, total == 0 ? 0.0 : 100.0 * n / total)));

@@ -51,13 +51,18 @@ public final class OpenLoop {
   /** What one failure counts as, from the exception it completed with. */
   public interface Classifier extends Function<Throwable, String> {}
 
+  /** The kind of failure that is an overload refusal: nothing was done, the request may be retried later. */
+  public static final String REFUSED = io.dialkv.client.DialException.Kind.OVERLOADED.name();
+
   /** One second of the run. */
   public static final class Second {
     long due;
     long ok;
     final Map<String, Long> errors = new TreeMap<>();
+    final Map<String, String> examples = new TreeMap<>();
     final Histogram okLatency = new Histogram(3_600_000_000_000L, 3);
     final Histogram errorLatency = new Histogram(3_600_000_000_000L, 3);
+    final Histogram refusedLatency = new Histogram(3_600_000_000_000L, 3);
 
     public long due() {
       return due;
@@ -82,6 +87,19 @@ public final class OpenLoop {
 
     public long errorNanos(double percentile) {
       return errorLatency.getTotalCount() == 0 ? 0 : errorLatency.getValueAtPercentile(percentile);
+    }
+
+    /**
+     * Latency of the overload refusals alone ({@link #REFUSED}), nanoseconds, at a percentile: how
+     * fast the cluster says no, apart from requests that failed after work was done.
+     */
+    public long refusedNanos(double percentile) {
+      return refusedLatency.getTotalCount() == 0 ? 0 : refusedLatency.getValueAtPercentile(percentile);
+    }
+
+    /** The first message of each kind of failure, for a person to read. */
+    public Map<String, String> examples() {
+      return examples;
     }
   }
 
@@ -133,7 +151,8 @@ public final class OpenLoop {
       maxOutstanding = Math.max(maxOutstanding, now);
       if (now > outstandingLimit) {
         outstanding.decrementAndGet();
-        record(second, "CLIENT_BACKLOG", ticker.nanoTime() - due);
+        record(second, "CLIENT_BACKLOG", ticker.nanoTime() - due,
+            "more than " + outstandingLimit + " requests unanswered; not sent");
         answered.countDown();
         continue;
       }
@@ -153,7 +172,7 @@ public final class OpenLoop {
           }
         } else {
           Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-          record(second, classifier.apply(cause), latency);
+          record(second, classifier.apply(cause), latency, String.valueOf(cause.getMessage()));
         }
         answered.countDown();
       });
@@ -175,17 +194,23 @@ public final class OpenLoop {
         sum.due += s.due;
         sum.ok += s.ok;
         s.errors.forEach((k, v) -> sum.errors.merge(k, v, Long::sum));
+        s.examples.forEach(sum.examples::putIfAbsent);
         sum.okLatency.add(s.okLatency);
         sum.errorLatency.add(s.errorLatency);
+        sum.refusedLatency.add(s.refusedLatency);
       }
     }
     return new Result(schedule, seconds, sum, maxOutstanding);
   }
 
-  private static void record(Second second, String kind, long latency) {
+  private static void record(Second second, String kind, long latency, String message) {
     synchronized (second) {
       second.errors.merge(kind, 1L, Long::sum);
+      second.examples.putIfAbsent(kind, message);
       second.errorLatency.recordValue(Math.max(0, latency));
+      if (REFUSED.equals(kind)) {
+        second.refusedLatency.recordValue(Math.max(0, latency));
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.dialkv.client.balancer;
 
+import io.dialkv.core.admission.AdmissionControl;
+import io.dialkv.core.admission.LatencyLimit;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -55,6 +57,9 @@ final class Backend {
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Throttle throttle = new Throttle(System::nanoTime);
+  // What this client may have in flight here, learned from the latency it sees; guarded by itself.
+  private final LatencyLimit limit = new LatencyLimit(
+      AdmissionControl.Settings.DEFAULT_MIN_LIMIT, AdmissionControl.Settings.DEFAULT_MAX_IN_FLIGHT);
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -96,6 +101,26 @@ final class Backend {
   /** Whether this client holds a request back from the node (see {@link Throttle}). */
   boolean throttles(double draw) {
     return throttle.rejects(draw);
+  }
+
+  /**
+   * Whether one more request from this client fits here: always, unless the client limits what it
+   * has in flight and requests here queue past the limit it learned (see {@link LatencyLimit}).
+   */
+  boolean hasRoom() {
+    if (!owner.config().limitInFlight()) {
+      return true;
+    }
+    synchronized (limit) {
+      return limit.allows(inFlight.get());
+    }
+  }
+
+  /** The limit this client keeps to here now, for the message of a request it held back. */
+  int inFlightLimit() {
+    synchronized (limit) {
+      return limit.limit();
+    }
   }
 
   Subchannel subchannel() {
@@ -350,11 +375,16 @@ final class Backend {
    */
   private final class CallTracer extends ClientStreamTracer {
     private final Route route;
+    private final long startedNanos = System.nanoTime();
+    private final boolean calm;
     private volatile String errorKind;
 
     CallTracer(Route route) {
       this.route = route;
-      inFlight.incrementAndGet();
+      int before = inFlight.getAndIncrement();
+      synchronized (limit) {
+        calm = limit.calm(before);
+      }
       requests.increment();
     }
 
@@ -376,7 +406,16 @@ final class Backend {
       if (status.getCode() == Status.Code.CANCELLED) {
         return;
       }
-      throttle.record(!CallFailure.overloaded(errorKind));
+      boolean refused = CallFailure.overloaded(errorKind);
+      throttle.record(!refused);
+      if (!refused && !CallFailure.brokenConnection(status.getCode(), errorKind)) {
+        // An answer, or no answer within the deadline: how long requests take here. A refusal is
+        // quick because nothing was done, and a broken connection says nothing about queueing.
+        long now = System.nanoTime();
+        synchronized (limit) {
+          limit.learn(now - startedNanos, calm, inFlight.get(), now);
+        }
+      }
       if (!nodeFault(status)) {
         consecutiveFailures.set(0);
         return;

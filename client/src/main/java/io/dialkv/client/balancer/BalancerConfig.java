@@ -15,13 +15,17 @@ import java.util.Map;
  * @param ejectAfterFailures consecutive failures of requests to one node that eject it
  * @param baseEjection how long a first ejection lasts; each further ejection doubles it
  * @param maxEjection the longest ejection
+ * @param limitInFlight whether this client bounds the requests it has in flight at each node by the
+ *     latency it sees there, holding back (and failing at once) what would only queue; see
+ *     {@link io.dialkv.core.admission.LatencyLimit}
  */
 public record BalancerConfig(
     BalancerPolicy policy,
     String clientId,
     int ejectAfterFailures,
     Duration baseEjection,
-    Duration maxEjection) {
+    Duration maxEjection,
+    boolean limitInFlight) {
 
   public BalancerConfig {
     if (ejectAfterFailures < 1) {
@@ -35,11 +39,15 @@ public record BalancerConfig(
   /** The default policy, with the given client id. */
   public static BalancerConfig defaults(String clientId) {
     return new BalancerConfig(
-        BalancerPolicy.DEFAULT, clientId, 5, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        BalancerPolicy.DEFAULT, clientId, 5, Duration.ofSeconds(1), Duration.ofSeconds(30), true);
   }
 
   public BalancerConfig withPolicy(BalancerPolicy policy) {
-    return new BalancerConfig(policy, clientId, ejectAfterFailures, baseEjection, maxEjection);
+    return new BalancerConfig(policy, clientId, ejectAfterFailures, baseEjection, maxEjection, limitInFlight);
+  }
+
+  public BalancerConfig withLimitInFlight(boolean limit) {
+    return new BalancerConfig(policy, clientId, ejectAfterFailures, baseEjection, maxEjection, limit);
   }
 
   /** This configuration as the default service config of a channel. */
@@ -51,6 +59,7 @@ public record BalancerConfig(
     own.put("ejectAfterFailures", (double) ejectAfterFailures);
     own.put("baseEjectionMillis", (double) baseEjection.toMillis());
     own.put("maxEjectionMillis", (double) maxEjection.toMillis());
+    own.put("limitInFlight", limitInFlight);
     return Map.of(
         "loadBalancingConfig", List.of(Map.of(DialLoadBalancerProvider.POLICY_NAME, own)));
   }
@@ -63,6 +72,7 @@ public record BalancerConfig(
     int eject = config.ejectAfterFailures();
     Duration base = config.baseEjection();
     Duration max = config.maxEjection();
+    boolean limit = config.limitInFlight();
     for (Map.Entry<String, ?> e : json.entrySet()) {
       Object v = e.getValue();
       switch (e.getKey()) {
@@ -71,10 +81,11 @@ public record BalancerConfig(
         case "ejectAfterFailures" -> eject = (int) number(e.getKey(), v);
         case "baseEjectionMillis" -> base = Duration.ofMillis(number(e.getKey(), v));
         case "maxEjectionMillis" -> max = Duration.ofMillis(number(e.getKey(), v));
+        case "limitInFlight" -> limit = bool(e.getKey(), v);
         default -> throw new IllegalArgumentException("unknown dialkv balancer setting '" + e.getKey() + "'");
       }
     }
-    return new BalancerConfig(policy, clientId, eject, base, max);
+    return new BalancerConfig(policy, clientId, eject, base, max, limit);
   }
 
   private static String string(String name, Object v) {
@@ -82,6 +93,13 @@ public record BalancerConfig(
       throw new IllegalArgumentException(name + " must be a string");
     }
     return s;
+  }
+
+  private static boolean bool(String name, Object v) {
+    if (!(v instanceof Boolean b)) {
+      throw new IllegalArgumentException(name + " must be true or false");
+    }
+    return b;
   }
 
   private static long number(String name, Object v) {

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * Chooses a node for each call, on the caller's thread. Immutable but for the chooser's counters.
@@ -21,6 +22,9 @@ final class DialPicker extends SubchannelPicker {
   static final String THROTTLED =
       "held back by this client: every node that could take the request refused most recent requests "
           + "for overload; nothing was sent";
+  private static final String HELD_BACK =
+      "held back by this client: every node that could take the request has as many of its requests in flight "
+          + "as it answers without queueing";
   private final List<Backend> healthy;
   private final List<Backend> fallback;
   private final boolean connecting;
@@ -70,6 +74,16 @@ final class DialPicker extends SubchannelPicker {
     if (candidates.isEmpty()) {
       return PickResult.withError(Status.RESOURCE_EXHAUSTED.withDescription(THROTTLED));
     }
+    List<Backend> withRoom = withRoom(candidates);
+    if (withRoom.isEmpty()) {
+      StringBuilder limits = new StringBuilder();
+      for (Backend b : candidates) {
+        limits.append(limits.length() == 0 ? " (" : ", ").append(b.ref()).append(": ").append(b.inFlightLimit());
+      }
+      return PickResult.withError(Status.RESOURCE_EXHAUSTED.withDescription(
+          HELD_BACK + limits + "); nothing was sent"));
+    }
+    candidates = withRoom;
     Backend chosen = chooser.choose(candidates, route);
     if (route != null) {
       route.chose(chosen.ref());
@@ -82,31 +96,35 @@ final class DialPicker extends SubchannelPicker {
    * requests for overload get only a share of them (see {@link Throttle}).
    */
   private static List<Backend> notThrottled(List<Backend> candidates) {
-    List<Backend> open = null;
+    return keep(candidates, b -> !b.throttles(ThreadLocalRandom.current().nextDouble()));
+  }
+
+  /** The candidates that have room for one more request of this client's (see {@link Backend#hasRoom}). */
+  private static List<Backend> withRoom(List<Backend> candidates) {
+    return keep(candidates, Backend::hasRoom);
+  }
+
+  /** The candidates that pass, in order; the list itself when all do (the usual case: no copy). */
+  private static List<Backend> keep(List<Backend> candidates, Predicate<Backend> test) {
+    List<Backend> kept = null;
     for (int i = 0; i < candidates.size(); i++) {
       Backend b = candidates.get(i);
-      if (b.throttles(ThreadLocalRandom.current().nextDouble())) {
-        if (open == null) {
-          open = new ArrayList<>(candidates.subList(0, i));
+      if (!test.test(b)) {
+        if (kept == null) {
+          kept = new ArrayList<>(candidates.subList(0, i));
         }
-      } else if (open != null) {
-        open.add(b);
+      } else if (kept != null) {
+        kept.add(b);
       }
     }
-    return open == null ? candidates : open;
+    return kept == null ? candidates : kept;
   }
 
   private static List<Backend> allowed(List<Backend> backends, Route route) {
     if (route == null || route.excludedAddresses().isEmpty()) {
       return backends;
     }
-    List<Backend> allowed = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      if (!route.excludedAddresses().contains(b.address)) {
-        allowed.add(b);
-      }
-    }
-    return allowed;
+    return keep(backends, b -> !route.excludedAddresses().contains(b.address));
   }
 
   /** The candidates that hold a replica of the key; all of them when none does. */

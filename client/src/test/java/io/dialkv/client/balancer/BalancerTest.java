@@ -345,6 +345,57 @@ class BalancerTest {
     await().atMost(WAIT).ignoreExceptionsInstanceOf(DialException.class).untilAsserted(() -> assertThat(client.get("again", Consistency.ONE, false)).isNotNull());
   }
 
+  /** Sends {@code count} requests at once; each outcome's failure (null for success) and latency. */
+  private static List<Map.Entry<Throwable, Long>> burst(DialClient client, int count) {
+    List<CompletableFuture<Map.Entry<Throwable, Long>>> outcomes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long start = System.nanoTime();
+      outcomes.add(client.getAsync("b" + i, Consistency.ONE, false)
+          .handle((r, t) -> Map.entry(t == null ? new Throwable("ok") : t, (System.nanoTime() - start) / 1_000_000)));
+    }
+    return outcomes.stream().map(CompletableFuture::join).toList();
+  }
+
+  private static long heldBack(List<Map.Entry<Throwable, Long>> outcomes) {
+    return outcomes.stream().filter(o -> String.valueOf(o.getKey().getMessage()).contains("held back by this client")).count();
+  }
+
+  @Test
+  void whileANodesAnswersQueueTheClientSendsItNoMoreThanItsLimitAndFailsTheRestAtOnce() {
+    DialClient client = client("round-robin");
+    burst(client, 200); // fast answers: the usual latency
+    for (int id = 1; id <= 5; id++) {
+      cluster.node(id).slow(300); // from now on every answer waits, as in a standing queue
+    }
+    burst(client, 100);
+    burst(client, 100); // the second wave finds the first one's interval all slow
+    cluster.resetCounts();
+
+    List<Map.Entry<Throwable, Long>> outcomes = burst(client, 1_000);
+    long sent = cluster.servedPerNode().values().stream().mapToLong(Long::longValue).sum();
+    long held = heldBack(outcomes);
+    assertThat(sent).as("at most each node's limit (32 at first) from this client").isLessThanOrEqualTo(5 * 40);
+    assertThat(held).isEqualTo(1_000 - sent);
+    assertThat(outcomes).filteredOn(o -> o.getKey() instanceof DialException d && d.kind() == DialException.Kind.OVERLOADED)
+        .hasSize((int) held)
+        .allSatisfy(o -> assertThat(o.getValue()).as("held back, so answered at once").isLessThan(200));
+  }
+
+  @Test
+  void withoutTheLimitTheClientSendsEverythingToAQueueingNode() {
+    DialClient client = client(DialClient.builder().balancer("round-robin").limitInFlight(false));
+    burst(client, 200);
+    for (int id = 1; id <= 5; id++) {
+      cluster.node(id).slow(300);
+    }
+    burst(client, 100);
+    burst(client, 100);
+    cluster.resetCounts();
+    List<Map.Entry<Throwable, Long>> outcomes = burst(client, 1_000);
+    assertThat(heldBack(outcomes)).isZero();
+    assertThat(cluster.servedPerNode().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1_000);
+  }
+
   @Test
   void anUnknownStatusWithoutDialkvsTrailerIsAConnectionFailure() throws Exception {
     // gRPC reports a connection closed under a call as UNKNOWN "channel closed".

@@ -265,8 +265,9 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--sync-writes",
       description =
-          "fsync the write-ahead log on every write: survives power loss, costs ~0.3 ms a write. "
-              + "Without it a killed process still loses nothing.")
+          "Acknowledge a write only once the write-ahead log is fsync'd: survives power loss. One fsync "
+              + "serves every write that arrived while the last one ran (group commit). Without it a "
+              + "killed process still loses nothing.")
   boolean syncWrites;
 
   @Option(

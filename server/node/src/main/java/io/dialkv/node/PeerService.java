@@ -41,18 +41,11 @@ final class PeerService extends PeerGrpc.PeerImplBase {
   }
 
   /** The request's claimed sender must be the node the caller's certificate names. */
-  private static void checkSender(int from) {
-    Integer certified = PeerAccess.CALLER_NODE.get();
-    if (certified != null && certified != 0 && certified != from) {
-      throw new io.grpc.StatusRuntimeException(io.grpc.Status.PERMISSION_DENIED.withDescription(
-          "the request says it is from n" + from + ", but the caller's certificate is n" + certified));
-    }
-  }
-
   @Override
   public void clusterInfo(ClusterInfoRequest request, StreamObserver<ClusterInfoResponse> response) {
     try {
-      checkSender(request.getFromNodeId());
+      Integer certified = PeerAccess.CALLER_NODE.get();
+      PeerAccess.checkClaimedSender(certified == null ? 0 : certified, request.getFromNodeId());
       if (request.getFromNodeId() < 1) {
         throw new InvalidRequestException("from_node_id must be a positive node id");
       }

@@ -137,10 +137,7 @@ final class PeerStream implements StreamObserver<PeerBatch> {
     if (certified == 0) {
       return;
     }
-    if (certified != from) {
-      throw new StatusRuntimeException(Status.PERMISSION_DENIED.withDescription(
-          "the request says it is from n" + from + ", but the caller's certificate is n" + certified));
-    }
+    PeerAccess.checkClaimedSender(certified, from);
     Optional<Status> refused = access.refusal(certified, kind == PeerEnvelope.BodyCase.HEARTBEAT ? "Heartbeat" : kind.name());
     if (refused.isPresent()) {
       limited.warn("denied-stream", "peer port: refused a {} from n{}: {}", kind, certified,

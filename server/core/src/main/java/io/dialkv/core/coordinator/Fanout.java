@@ -107,7 +107,7 @@ final class Fanout {
       return transport.send(node, request, timeout);
     }
     try {
-      return CompletableFuture.completedFuture(local.handle(request));
+      return local.handleDurably(request, scheduler::execute);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

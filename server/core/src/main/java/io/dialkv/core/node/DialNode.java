@@ -28,6 +28,7 @@ import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PeerRequest;
@@ -416,12 +417,12 @@ public final class DialNode {
         hlc.observe(heartbeat.clock(), heartbeat.from());
         return CompletableFuture.completedFuture((R) membership.onHeartbeat(heartbeat, hlc.latest()));
       }
-      R response = replica.handle(request);
-      if (response instanceof FetchRowsResponse page) {
+      if (request instanceof FetchRowsRequest) {
         // Streaming pulls pages from here: tell the puller when this node's clients need it more.
-        response = (R) page.busy(admission.underPressure());
+        FetchRowsResponse page = (FetchRowsResponse) replica.handle(request);
+        return CompletableFuture.completedFuture((R) page.busy(admission.underPressure()));
       }
-      return CompletableFuture.completedFuture(response);
+      return replica.handleDurably(request, scheduler::execute);
     });
   }
 

@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -115,6 +117,29 @@ public final class ReplicaHandler implements PeerHandler {
       return (R) new ReplicaWriteResponse(selfId);
     }
     throw new InvalidRequestException("a replica does not serve " + request.getClass().getSimpleName());
+  }
+
+  /**
+   * Handles a request as {@link #handle} does, and answers only once what it stored is as durable
+   * as this node's storage makes it ({@link Storage#synced}): with {@code --sync-writes}, on disk.
+   * A replica acknowledges a write, and an acceptor a promise or an acceptance, only then.
+   *
+   * @param loop the node's event loop, where the answer completes
+   */
+  public <R extends PeerResponse> CompletableFuture<R> handleDurably(PeerRequest<R> request, Executor loop) {
+    R response = handle(request);
+    if (!stores(request)) {
+      return CompletableFuture.completedFuture(response);
+    }
+    return storage.synced(loop).thenApply(synced -> response);
+  }
+
+  private static boolean stores(PeerRequest<?> request) {
+    return request instanceof ReplicaWriteRequest
+        || request instanceof ApplyRowsRequest
+        || request instanceof PrepareRequest
+        || request instanceof ProposeRequest
+        || request instanceof CommitRequest;
   }
 
   private void checkRow(String key, Row row) {

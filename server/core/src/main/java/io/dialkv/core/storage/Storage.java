@@ -7,6 +7,8 @@ import io.dialkv.core.paxos.PaxosState;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 
@@ -27,6 +29,16 @@ public interface Storage extends AutoCloseable {
    * on the implementation's sync setting.
    */
   void put(String key, Row row);
+
+  /**
+   * Completes, on {@code loop}, once everything stored before this call survives a power loss as
+   * well as a crash of the process, as far as this storage promises either. Storage that keeps
+   * nothing on disk, or that is not asked to sync, completes at once; one with group commit lets a
+   * single sync serve every write that waited for it.
+   */
+  default CompletableFuture<Void> synced(Executor loop) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   /** Removes the row (its deletion markers were purged and nothing is left). */
   void delete(String key);

@@ -37,7 +37,7 @@ class AdmissionControlTest {
     }
     assertThatThrownBy(() -> admission.admit(Long.MAX_VALUE))
         .isInstanceOf(OverloadedException.class)
-        .hasMessageContaining("n1 is at its limit of 4 requests in flight; nothing was done")
+        .hasMessageContaining("n1 is at its limit of 4 requests in flight (its maximum); nothing was done")
         .satisfies(e -> assertThat(((OverloadedException) e).retryAfter().toMillis()).isPositive());
     assertThat(admission.refused()).isEqualTo(1);
 
@@ -45,6 +45,40 @@ class AdmissionControlTest {
     admission.release(held.remove(0));
     assertThat(admission.admit(Long.MAX_VALUE)).isNotNull();
     assertThat(admission.inFlight()).isEqualTo(4);
+  }
+
+  @Test
+  void aBurstGetsTwiceTheLearnedLimitWhileRequestsAreFastAndOnlyTheLimitWhileTheyQueue() {
+    AdmissionControl admission = new AdmissionControl(1, new AdmissionControl.Settings(true, 1024, 32), clock);
+    for (int i = 0; i < 100; i++) { // light traffic, 2 ms each: the limit stays at its floor
+      AdmissionControl.Ticket t = admission.admit(Long.MAX_VALUE);
+      clock.nanos += 2 * MS;
+      admission.release(t);
+    }
+    assertThat(admission.limit()).isEqualTo(32);
+
+    // A burst of 60 (a client failing over from a dead node) while requests are fast: all admitted.
+    List<AdmissionControl.Ticket> burst = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      burst.add(admission.admit(Long.MAX_VALUE));
+    }
+    assertThat(admission.refused()).isZero();
+    clock.nanos += 2 * MS;
+    burst.forEach(admission::release);
+
+    // Now requests queue: 40 ms where 2 ms is usual. Past the limit, the node refuses.
+    for (int i = 0; i < 60; i++) {
+      AdmissionControl.Ticket t = admission.admit(Long.MAX_VALUE);
+      clock.nanos += 40 * MS;
+      admission.release(t);
+    }
+    List<AdmissionControl.Ticket> slow = new ArrayList<>();
+    for (int i = 0; i < admission.limit(); i++) {
+      slow.add(admission.admit(Long.MAX_VALUE));
+    }
+    assertThatThrownBy(() -> admission.admit(Long.MAX_VALUE))
+        .isInstanceOf(OverloadedException.class)
+        .hasMessageContaining("n1 is at its limit of 32 requests in flight, and they wait in its queue (they take ");
   }
 
   @Test

@@ -66,6 +66,17 @@ public final class PeerAccess implements ServerInterceptor {
   }
 
   /**
+   * Fails a peer request whose claimed sender is not the node its caller's certificate names (0,
+   * an insecure cluster, names none and trusts the claim): one node cannot speak for another.
+   */
+  public static void checkClaimedSender(int certified, int claimed) {
+    if (certified != 0 && certified != claimed) {
+      throw new io.grpc.StatusRuntimeException(Status.PERMISSION_DENIED.withDescription(
+          "the request says it is from n" + claimed + ", but the caller's certificate is n" + certified));
+    }
+  }
+
+  /**
    * Why node {@code caller} may not make a request of this kind ({@code Write}, {@code Heartbeat},
    * ...) now, or empty if it may. Always empty without TLS (caller 0).
    */
