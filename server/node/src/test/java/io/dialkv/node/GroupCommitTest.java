@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -81,16 +80,17 @@ class GroupCommitTest {
   void answersArriveOnTheCallersLoop() throws Exception {
     GatedSync sync = new GatedSync();
     java.util.concurrent.ExecutorService loop = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "the-loop"));
+    AtomicInteger handedToLoop = new AtomicInteger();
+    Executor counted = task -> {
+      handedToLoop.incrementAndGet();
+      loop.execute(task);
+    };
     try (GroupCommit commit = new GroupCommit("test-sync", sync)) {
       sync.permits.release();
       String[] thread = new String[1];
-      CountDownLatch answered = new CountDownLatch(1);
-      commit.request(loop).thenRun(() -> {
-        thread[0] = Thread.currentThread().getName();
-        answered.countDown();
-      });
-      assertThat(answered.await(5, TimeUnit.SECONDS)).isTrue();
-      assertThat(thread[0]).isEqualTo("the-loop");
+      commit.request(counted).thenRun(() -> thread[0] = Thread.currentThread().getName()).get(5, TimeUnit.SECONDS);
+      assertThat(handedToLoop.get()).as("the answer went through the caller's loop, not the sync thread").isEqualTo(1);
+      assertThat(thread[0]).isNotEqualTo("test-sync");
     } finally {
       loop.shutdownNow();
     }
