@@ -376,15 +376,21 @@ final class Backend {
   private final class CallTracer extends ClientStreamTracer {
     private final Route route;
     private final long startedNanos = System.nanoTime();
+    // Whether this call teaches the limit; false when the client does not limit itself.
+    private final boolean tracked = owner.config().limitInFlight();
     private final boolean calm;
     private volatile String errorKind;
 
     CallTracer(Route route) {
       this.route = route;
       int before = inFlight.getAndIncrement();
-      synchronized (limit) {
-        calm = limit.calm(before);
+      boolean roomy = false;
+      if (tracked) {
+        synchronized (limit) {
+          roomy = limit.calm(before);
+        }
       }
+      calm = roomy;
       requests.increment();
     }
 
@@ -408,7 +414,7 @@ final class Backend {
       }
       boolean refused = CallFailure.overloaded(errorKind);
       throttle.record(!refused);
-      if (!refused && !CallFailure.brokenConnection(status.getCode(), errorKind)) {
+      if (tracked && !refused && !CallFailure.brokenConnection(status.getCode(), errorKind)) {
         // An answer, or no answer within the deadline: how long requests take here. A refusal is
         // quick because nothing was done, and a broken connection says nothing about queueing.
         long now = System.nanoTime();

@@ -13,8 +13,8 @@ import java.time.Duration;
  * <em>fastest</em> request of each quarter second. A standing queue delays every request, the
  * fastest too; a blip (a peer's connection breaking, a pause of a few tens of milliseconds) leaves
  * fast requests beside the slow ones and is not mistaken for overload. It is queueing when that
- * fastest request took longer than the usual average latency, which is learned only from requests started
- * while there was room ("calm" ones), so a long surge cannot teach that queueing is normal. Each
+ * fastest request took longer than the usual average latency, which is learned only from requests
+ * started while there was room ("calm" ones), so a long surge cannot teach that queueing is normal. Each
  * quarter second found queueing cuts the limit by the ratio of that threshold to what the fastest
  * request took (by half at most), so a deep queue is drained in a few steps and a shallow one
  * nudged.
