@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
       "             a kill -9 of one machine costs (errors, outage, lost writes)",
       "  influx     open-loop load from 0.5x to 3x the capacity of 3 nodes, with",
       "             admission control and without",
-      "  elastic    a steady load 1.5x what 3 nodes serve (found open loop);",
+      "  elastic    a steady load 1.4x what 3 nodes serve (found open loop);",
       "             --joins nodes join one by one",
       "  all        every experiment in turn",
       ""

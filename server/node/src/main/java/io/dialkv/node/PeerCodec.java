@@ -54,7 +54,8 @@ final class PeerCodec {
           .addAllMembers(ProtoCodec.toProto(heartbeat.members())));
     } else if (request instanceof PrepareRequest prepare) {
       e.setPrepare(io.dialkv.proto.v1.peer.PrepareRequest.newBuilder()
-          .setFromNodeId(prepare.from()).setKey(prepare.key()).setBallot(ProtoCodec.toProto(prepare.ballot())));
+          .setFromNodeId(prepare.from()).setKey(prepare.key()).setBallot(ProtoCodec.toProto(prepare.ballot()))
+          .setReadOnly(prepare.readOnly()));
     } else if (request instanceof ProposeRequest propose) {
       e.setPropose(io.dialkv.proto.v1.peer.ProposeRequest.newBuilder()
           .setFromNodeId(propose.from()).setKey(propose.key()).setProposal(ProtoCodec.toProto(propose.proposal())));
@@ -110,7 +111,7 @@ final class PeerCodec {
       }
       case PREPARE -> {
         var r = e.getPrepare();
-        return new PrepareRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getBallot()));
+        return new PrepareRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getBallot()), r.getReadOnly());
       }
       case PROPOSE -> {
         var r = e.getPropose();
@@ -172,6 +173,9 @@ final class PeerCodec {
       if (r.committed() != null) {
         p.setCommitted(ProtoCodec.toProto(r.committed()));
       }
+      if (r.row() != null) {
+        p.setRow(ProtoCodec.toProto(r.row()));
+      }
       return b.setPrepare(p);
     } else if (response instanceof ProposeResponse r) {
       return b.setPropose(io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
@@ -232,7 +236,8 @@ final class PeerCodec {
         var r = reply.getPrepare();
         return new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
             ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
-            ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted()));
+            ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted()),
+            r.getPromised() && r.hasRow() ? ProtoCodec.fromProto(r.getRow()) : null);
       }
       case PROPOSE -> {
         var r = reply.getPropose();

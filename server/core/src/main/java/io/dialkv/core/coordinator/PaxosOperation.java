@@ -14,6 +14,7 @@ import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.PrepareResponse;
 import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.ProposeResponse;
+import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +29,33 @@ import java.util.function.Predicate;
  *
  * <ol>
  *   <li>Prepare a fresh ballot (a hybrid timestamp, so ordered by time then node id, and always
- *       above any ballot seen); a majority must promise.
+ *       above any ballot seen); a majority must promise. Each promise carries the replica's row as
+ *       it promised: the read is folded into the prepare (as in Cassandra's Paxos v2).
  *   <li>If a promise reports an accepted proposal newer than every commit, a proposer died between
- *       accept and commit: propose and commit that value first with our ballot, then start over.
- *       Replicas that missed the most recent commit get it before we read.
- *   <li>Read the row at QUORUM and let the action decide: the update to make, or nothing.
- *   <li>Propose the update (an empty one for reads and failed compare-and-sets, which seals the
- *       ballot so that no older unfinished proposal can surface after we answered); a majority must
- *       accept. Then commit it to the replicas, which apply it to their rows.
+ *       accept and commit (or is still between them): propose and commit that value first with our
+ *       ballot, then start over. Reads complete such a proposal too, so that a value one read saw
+ *       can never be missed by a later one.
+ *   <li>Merge the promised rows (newest cell wins; replicas that lack part of the merge get it
+ *       before we answer, as a QUORUM read repairs) and let the action decide: the update to make,
+ *       or nothing.
+ *   <li>Nothing to change (a read, a compare-and-set whose condition failed): answer. One round
+ *       trip to a majority when nothing is in flight.
+ *   <li>Otherwise propose the update; a majority must accept. Then commit it to the replicas, which
+ *       apply it to their rows, and answer once a majority has: a QUORUM read after the answer sees
+ *       it. Two round trips when nothing is in flight, and the commit.
  * </ol>
+ *
+ * <p>A read (an action that {@linkplain Action#readsOnly only reads}) prepares read-only: the
+ * replicas report their state and rows and promise nothing, store nothing. It needs no promise,
+ * since it proposes nothing unless it finds a proposal in flight, and then it prepares again with
+ * a real promise before it finishes that one.
+ *
+ * <p>A read that proposes nothing does not seal its ballot, so a value accepted by a minority
+ * before it (by a proposer still running, or one that died) may still be chosen after it answered.
+ * That is linearizable because such a proposer never reports "not applied": once its value may
+ * have been accepted anywhere it answers applied or indeterminate (the anomaly of CASSANDRA-12126,
+ * a refused write surfacing later, cannot happen), and it has not answered before its value is
+ * chosen.
  *
  * A refused promise or proposal means a competing proposer with a higher ballot: back off for a
  * random while and retry with a higher ballot, a bounded number of times.
@@ -46,7 +65,25 @@ public final class PaxosOperation {
   public interface Action {
     /** The update to commit (stamped with {@code ballot}), or null to change nothing. */
     Row decide(Row current, Timestamp ballot);
+
+    /** Whether the action never changes anything (a read): then its prepares promise nothing. */
+    default boolean readsOnly() {
+      return false;
+    }
   }
+
+  /** A linearizable read: the row as it is. */
+  public static final Action READ = new Action() {
+    @Override
+    public Row decide(Row current, Timestamp ballot) {
+      return null;
+    }
+
+    @Override
+    public boolean readsOnly() {
+      return true;
+    }
+  };
 
   private static final int MAX_ROUNDS = 10;
 
@@ -66,8 +103,15 @@ public final class PaxosOperation {
   // The update we proposed in an earlier round, if any: it may have been chosen meanwhile (another
   // proposer finishes what it finds accepted), which must be recognised rather than re-evaluated.
   private Row ownUpdate;
+  // The proposal that first carried it: only its refusals show it was accepted nowhere (a later
+  // round re-proposing the same value under a new ballot may be refused where the first was taken).
+  private Proposal ownProposal;
   private Row readBeforeOwnUpdate;
   private int ownRefusals;
+  // A read prepares read-only (nothing promised, nothing stored) unless it found a proposal in
+  // flight: finishing that takes a real promise first.
+  private boolean readOnlyRound;
+  private boolean promiseNext;
 
   PaxosOperation(Fanout fanout, String key, Action action, Fanout.Plan plan, Duration timeout, Random random) {
     this.fanout = fanout;
@@ -94,7 +138,9 @@ public final class PaxosOperation {
       return;
     }
     ballot = fanout.hlc.now();
-    round(new PrepareRequest(fanout.selfId, key, ballot), PrepareResponse::promised, this::onPromised,
+    readOnlyRound = action.readsOnly() && !promiseNext;
+    promiseNext = false;
+    round(new PrepareRequest(fanout.selfId, key, ballot, readOnlyRound), PrepareResponse::promised, this::onPromised,
         responses -> retryAbove(responses.stream()
             .filter(r -> !r.promised()).map(PrepareResponse::promisedBallot).toList()));
   }
@@ -106,6 +152,13 @@ public final class PaxosOperation {
     for (PrepareResponse p : promises) {
       latestCommit = Proposal.newest(latestCommit, p.committed());
       inProgress = Proposal.newest(inProgress, p.accepted());
+    }
+    if (inProgress != null && inProgress.isNewerThan(latestCommit) && readOnlyRound) {
+      // A read found a proposal in flight: it must finish it (see the class comment), which
+      // takes a majority's promise.
+      promiseNext = true;
+      prepare();
+      return;
     }
     if (inProgress != null && inProgress.isNewerThan(latestCommit)) {
       // Finish the unfinished proposal under our ballot, then start over for our own operation,
@@ -126,6 +179,30 @@ public final class PaxosOperation {
       complete(readBeforeOwnUpdate, true, promisedBy);
       return;
     }
+    if (promises.stream().anyMatch(p -> p.row() == null)) {
+      // A replica that does not fold the read into its promise (a node of an older version):
+      // bring those that missed the most recent commit up to date, then read at QUORUM.
+      commitToBehind(latestCommit, promises, this::read);
+      return;
+    }
+    Row current = Row.EMPTY;
+    for (PrepareResponse p : promises) {
+      fanout.hlc.tryObserve(p.row().newestTimestamp(), p.nodeId());
+      current = current.merge(p.row());
+    }
+    Row merged = current;
+    // Replicas that missed the most recent commit get it (their Paxos state then agrees, so the
+    // next round does not find them behind again); not awaited: the merge already holds it.
+    for (PrepareResponse p : promises) {
+      if (latestCommit != null && latestCommit.isNewerThan(p.committed())) {
+        fanout.send(p.nodeId(), new CommitRequest(fanout.selfId, key, latestCommit), timeout);
+      }
+    }
+    repairRows(promises, merged, () -> decide(merged));
+  }
+
+  /** Sends the most recent commit to the promisers that lack it, then runs {@code next}. */
+  private void commitToBehind(Proposal latestCommit, List<PrepareResponse> promises, Runnable next) {
     List<Integer> behind = new ArrayList<>();
     for (PrepareResponse p : promises) {
       if (latestCommit != null && latestCommit.isNewerThan(p.committed())) {
@@ -133,26 +210,55 @@ public final class PaxosOperation {
       }
     }
     if (behind.isEmpty()) {
-      read();
+      next.run();
       return;
     }
-    Proposal commit = latestCommit;
     int[] left = {behind.size()};
     int phase = ++phaseId;
     for (int node : behind) {
-      fanout.send(node, new CommitRequest(fanout.selfId, key, commit), timeout).whenComplete((r, e) -> {
+      fanout.send(node, new CommitRequest(fanout.selfId, key, latestCommit), timeout).whenComplete((r, e) -> {
         if (phase != phaseId || result.isDone()) {
           return;
         }
         if (e != null) {
           retryAbove(List.of());
         } else if (--left[0] == 0) {
-          read();
+          next.run();
         }
       });
     }
   }
 
+  /**
+   * Writes what the merge holds to each promiser whose row lacks part of it, and runs {@code next}
+   * once all have acknowledged: once answered, a value is on a majority, as after a QUORUM read.
+   * Replicas agree almost always (a commit missed, or a weaker-level write on some of them, is
+   * what makes them differ), and then this costs nothing.
+   */
+  private void repairRows(List<PrepareResponse> promises, Row merged, Runnable next) {
+    List<PrepareResponse> lacking = promises.stream().filter(p -> !merged.missingFrom(p.row()).isEmpty()).toList();
+    if (lacking.isEmpty()) {
+      next.run();
+      return;
+    }
+    int[] left = {lacking.size()};
+    int phase = ++phaseId;
+    for (PrepareResponse p : lacking) {
+      fanout.send(p.nodeId(), new ReplicaWriteRequest(fanout.selfId, key, merged.missingFrom(p.row())), timeout)
+          .whenComplete((r, e) -> {
+            if (phase != phaseId || result.isDone()) {
+              return;
+            }
+            if (e != null) {
+              retryAbove(List.of());
+            } else if (--left[0] == 0) {
+              next.run();
+            }
+          });
+    }
+  }
+
+  /** A read of its own at QUORUM, for promises that carry no row. */
   private void read() {
     int phase = ++phaseId;
     new ReadOperation(fanout, key, Consistency.QUORUM, false, plan, Consistency.QUORUM.required(plan.replicas().size()),
@@ -166,30 +272,36 @@ public final class PaxosOperation {
             retryAbove(List.of());
             return;
           }
-          Row current = read.row();
-          Timestamp newest = current.newestTimestamp();
-          if (ownUpdate != null) {
-            retryOwnUpdate(current);
-            return;
-          }
-          if (newest != null && !ballot.isAfter(newest)) {
-            // The row holds a timestamp from the future (a skewed clock, or a weaker-level write):
-            // our update must win last-write-wins, so take a ballot above it. Beyond the clock
-            // bound we cannot, and the rounds run out: contention, nothing applied.
-            fanout.hlc.tryObserve(newest, fanout.selfId);
-            prepare();
-            return;
-          }
-          Row update = action.decide(current, ballot);
-          boolean applies = update != null;
-          if (applies) {
-            ownUpdate = update;
-            readBeforeOwnUpdate = current;
-            ownRefusals = 0;
-          }
-          proposeAndCommit(new Proposal(ballot, applies ? update : Row.EMPTY),
-              accepted -> complete(current, applies, accepted));
+          decide(read.row());
         });
+  }
+
+  /** The row as a majority holds it under our ballot: let the action decide. */
+  private void decide(Row current) {
+    if (ownUpdate != null) {
+      retryOwnUpdate(current);
+      return;
+    }
+    Row update = action.decide(current, ballot);
+    if (update == null) {
+      // Nothing to change: the promises (or a read's read-only answers) alone decide it.
+      complete(current, false, List.of());
+      return;
+    }
+    Timestamp newest = current.newestTimestamp();
+    if (newest != null && !ballot.isAfter(newest)) {
+      // The row holds a timestamp from the future (a skewed clock, or a weaker-level write):
+      // our update must win last-write-wins, so take a ballot above it. Beyond the clock
+      // bound we cannot, and the rounds run out: contention, nothing applied.
+      fanout.hlc.tryObserve(newest, fanout.selfId);
+      prepare();
+      return;
+    }
+    ownUpdate = update;
+    ownProposal = new Proposal(ballot, update);
+    readBeforeOwnUpdate = current;
+    ownRefusals = 0;
+    proposeAndCommit(ownProposal, accepted -> complete(current, true, accepted));
   }
 
   /**
@@ -226,12 +338,13 @@ public final class PaxosOperation {
   }
 
   private void proposeAndCommit(Proposal proposal, Consumer<List<Integer>> onCommitted) {
-    boolean own = ownUpdate != null && proposal.update() == ownUpdate;
+    boolean own = proposal == ownProposal;
     round(new ProposeRequest(fanout.selfId, key, proposal), r -> {
       if (own && !r.accepted() && ++ownRefusals == plan.alive().size()) {
         // Every replica refused our value: it was accepted nowhere and can never be chosen, so
         // the next round may decide afresh.
         ownUpdate = null;
+        ownProposal = null;
       }
       return r.accepted();
     }, accepts -> {

@@ -3,6 +3,7 @@ package io.dialkv.core.node;
 import io.dialkv.core.admission.AdmissionControl;
 import io.dialkv.core.admission.OverloadedException;
 import io.dialkv.core.coordinator.Coordinator;
+import io.dialkv.core.coordinator.PaxosOperation;
 import io.dialkv.core.coordinator.PaxosResult;
 import io.dialkv.core.coordinator.ReadResult;
 import io.dialkv.core.coordinator.WriteResult;
@@ -302,7 +303,7 @@ public final class DialNode {
   private CompletableFuture<ReadResult> read(String rowKey, Consistency level, boolean trace) {
     if (level == Consistency.LINEARIZABLE) {
       return coordinator
-          .linearizable(rowKey, (current, ballot) -> null)
+          .linearizable(rowKey, PaxosOperation.READ)
           .thenApply(r -> new ReadResult(r.before(), r.provenance()));
     }
     return coordinator.read(rowKey, level, trace);

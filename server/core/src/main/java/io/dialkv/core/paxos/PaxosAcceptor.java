@@ -1,5 +1,6 @@
 package io.dialkv.core.paxos;
 
+import io.dialkv.core.data.Row;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.transport.CommitRequest;
@@ -39,15 +40,25 @@ public final class PaxosAcceptor {
     return storage.getPaxos(key).orElse(PaxosState.EMPTY);
   }
 
-  /** Phase 1b: promise if the ballot is higher than any promised; report what was accepted. */
+  /**
+   * Phase 1b: promise if the ballot is higher than any promised; report what was accepted, the
+   * most recent commit and, with a promise, the row as it stands (nothing lower can be accepted
+   * here after it, so the proposer may decide on it). A read-only prepare is answered the same
+   * way, with nothing promised or stored.
+   */
   public PrepareResponse prepare(PrepareRequest request) {
     hlc.observe(request.ballot(), request.from());
     PaxosState s = state(request.key());
+    if (request.readOnly()) {
+      return new PrepareResponse(selfId, true, request.ballot(), s.accepted(), s.committed(),
+          storage.get(request.key()).orElse(Row.EMPTY));
+    }
     if (s.promised() != null && !request.ballot().isAfter(s.promised())) {
-      return new PrepareResponse(selfId, false, s.promised(), s.accepted(), s.committed());
+      return new PrepareResponse(selfId, false, s.promised(), s.accepted(), s.committed(), null);
     }
     storage.putPaxos(request.key(), new PaxosState(request.ballot(), s.accepted(), s.committed()));
-    return new PrepareResponse(selfId, true, request.ballot(), s.accepted(), s.committed());
+    return new PrepareResponse(selfId, true, request.ballot(), s.accepted(), s.committed(),
+        storage.get(request.key()).orElse(Row.EMPTY));
   }
 
   /** Phase 2b: accept unless a higher ballot was promised meanwhile. */

@@ -137,7 +137,7 @@ public final class ReplicaHandler implements PeerHandler {
   private static boolean stores(PeerRequest<?> request) {
     return request instanceof ReplicaWriteRequest
         || request instanceof ApplyRowsRequest
-        || request instanceof PrepareRequest
+        || request instanceof PrepareRequest prepare && !prepare.readOnly()
         || request instanceof ProposeRequest
         || request instanceof CommitRequest;
   }

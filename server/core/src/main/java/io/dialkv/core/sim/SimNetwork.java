@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -32,6 +33,7 @@ public final class SimNetwork {
   private final Set<Integer> crashed = new HashSet<>();
   private final Set<Link> cut = new HashSet<>();
   private final Map<Link, Duration> extraDelay = new HashMap<>();
+  private final Map<String, Integer> sentByKind = new TreeMap<>();
   private Duration baseLatency = Duration.ofMillis(1);
   private Duration jitter = Duration.ofMillis(1);
 
@@ -68,6 +70,7 @@ public final class SimNetwork {
   private <R extends PeerResponse> CompletableFuture<R> send(
       int from, int to, PeerRequest<R> request, Duration timeout) {
     CompletableFuture<R> reply = new CompletableFuture<>();
+    sentByKind.merge(request.getClass().getSimpleName(), 1, Integer::sum);
     world.after(
         timeout,
         () -> reply.completeExceptionally(
@@ -116,6 +119,17 @@ public final class SimNetwork {
     return baseLatency
         .plusNanos(jitterNanos)
         .plus(extraDelay.getOrDefault(new Link(from, to), Duration.ZERO));
+  }
+
+  /**
+   * How many messages of each kind (request class name) nodes have sent each other since the last
+   * call, and starts counting afresh: what a test reads to count an operation's round trips. A
+   * node's requests to itself take no network and are not counted.
+   */
+  public Map<String, Integer> takeSentCounts() {
+    Map<String, Integer> counts = new TreeMap<>(sentByKind);
+    sentByKind.clear();
+    return counts;
   }
 
   /** Cuts every link between the two groups, both ways. */

@@ -2,6 +2,7 @@ package io.dialkv.core.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.storage.InMemoryStorage;
@@ -69,5 +70,21 @@ class PaxosAcceptorTest {
     assertThat(r.promised()).isFalse(); // the old promise is remembered
     assertThat(r.committed()).isEqualTo(p);
     assertThat(rows.get("k").liveCells()).containsKey("value");
+  }
+
+  @Test
+  void aReadOnlyPrepareReportsTheStateAndTheRowAndPromisesNothing() {
+    storage.put("k", Row.of(Map.of(Mutation.VALUE_CELL, Cell.live(new byte[] {1}, b(5, 2)))));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    PrepareResponse read = acceptor.prepare(new PrepareRequest(3, "k", b(20, 3), true));
+    assertThat(read.promised()).isTrue();
+    assertThat(read.row()).isEqualTo(storage.get("k").orElseThrow());
+    // Nothing promised: the promise of ballot 10 still stands, and a proposal at 11 is accepted.
+    assertThat(storage.getPaxos("k").orElseThrow().promised()).isEqualTo(b(10, 2));
+    Proposal p = new Proposal(b(11, 2), Row.EMPTY);
+    assertThat(acceptor.propose(new ProposeRequest(2, "k", p)).accepted()).isTrue();
+    // A promise carries the row too; a refusal does not.
+    assertThat(acceptor.prepare(new PrepareRequest(4, "k", b(30, 4))).row()).isEqualTo(storage.get("k").orElseThrow());
+    assertThat(acceptor.prepare(new PrepareRequest(4, "k", b(29, 4))).row()).isNull();
   }
 }
