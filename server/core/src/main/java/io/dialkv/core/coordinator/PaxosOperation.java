@@ -17,10 +17,13 @@ import io.dialkv.core.transport.ProposeResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
@@ -203,30 +206,11 @@ public final class PaxosOperation {
 
   /** Sends the most recent commit to the promisers that lack it, then runs {@code next}. */
   private void commitToBehind(Proposal latestCommit, List<PrepareResponse> promises, Runnable next) {
-    List<Integer> behind = new ArrayList<>();
-    for (PrepareResponse p : promises) {
-      if (latestCommit != null && latestCommit.isNewerThan(p.committed())) {
-        behind.add(p.nodeId());
-      }
-    }
-    if (behind.isEmpty()) {
-      next.run();
-      return;
-    }
-    int[] left = {behind.size()};
-    int phase = ++phaseId;
-    for (int node : behind) {
-      fanout.send(node, new CommitRequest(fanout.selfId, key, latestCommit), timeout).whenComplete((r, e) -> {
-        if (phase != phaseId || result.isDone()) {
-          return;
-        }
-        if (e != null) {
-          retryAbove(List.of());
-        } else if (--left[0] == 0) {
-          next.run();
-        }
-      });
-    }
+    List<Integer> behind = promises.stream()
+        .filter(p -> latestCommit != null && latestCommit.isNewerThan(p.committed()))
+        .map(PrepareResponse::nodeId)
+        .toList();
+    sendAllThen(behind, node -> new CommitRequest(fanout.selfId, key, latestCommit), next);
   }
 
   /**
@@ -236,25 +220,39 @@ public final class PaxosOperation {
    * what makes them differ), and then this costs nothing.
    */
   private void repairRows(List<PrepareResponse> promises, Row merged, Runnable next) {
-    List<PrepareResponse> lacking = promises.stream().filter(p -> !merged.missingFrom(p.row()).isEmpty()).toList();
-    if (lacking.isEmpty()) {
+    Map<Integer, Row> missing = new LinkedHashMap<>();
+    for (PrepareResponse p : promises) {
+      Row lacks = merged.missingFrom(p.row());
+      if (!lacks.isEmpty()) {
+        missing.put(p.nodeId(), lacks);
+      }
+    }
+    sendAllThen(List.copyOf(missing.keySet()),
+        node -> new ReplicaWriteRequest(fanout.selfId, key, missing.get(node)), next);
+  }
+
+  /**
+   * Sends each node its request and runs {@code next} once all have answered; if one fails,
+   * starts a new round instead. With no node, runs {@code next} at once.
+   */
+  private void sendAllThen(List<Integer> nodes, IntFunction<PeerRequest<?>> request, Runnable next) {
+    if (nodes.isEmpty()) {
       next.run();
       return;
     }
-    int[] left = {lacking.size()};
+    int[] left = {nodes.size()};
     int phase = ++phaseId;
-    for (PrepareResponse p : lacking) {
-      fanout.send(p.nodeId(), new ReplicaWriteRequest(fanout.selfId, key, merged.missingFrom(p.row())), timeout)
-          .whenComplete((r, e) -> {
-            if (phase != phaseId || result.isDone()) {
-              return;
-            }
-            if (e != null) {
-              retryAbove(List.of());
-            } else if (--left[0] == 0) {
-              next.run();
-            }
-          });
+    for (int node : nodes) {
+      fanout.send(node, request.apply(node), timeout).whenComplete((r, e) -> {
+        if (phase != phaseId || result.isDone()) {
+          return;
+        }
+        if (e != null) {
+          retryAbove(List.of());
+        } else if (--left[0] == 0) {
+          next.run();
+        }
+      });
     }
   }
 
