@@ -152,7 +152,7 @@ public final class DialClient implements AutoCloseable {
   public CompletableFuture<GetResponse> getAsync(String key, Consistency level, boolean trace) {
     GetRequest request =
         GetRequest.newBuilder().setKey(key).setConsistency(level).setTrace(trace).build();
-    return call(DialKvGrpc.getGetMethod(), request, key, true);
+    return call(DialKvGrpc.getGetMethod(), request, key, true, level == Consistency.LINEARIZABLE);
   }
 
   /** Writes a key's value. */
@@ -168,7 +168,7 @@ public final class DialClient implements AutoCloseable {
             .setValue(ByteString.copyFrom(value))
             .setConsistency(level)
             .build();
-    return call(DialKvGrpc.getPutMethod(), request, key, false);
+    return call(DialKvGrpc.getPutMethod(), request, key, false, level == Consistency.LINEARIZABLE);
   }
 
   /**
@@ -189,13 +189,13 @@ public final class DialClient implements AutoCloseable {
     } else {
       b.setExpected(ByteString.copyFrom(expected));
     }
-    return call(DialKvGrpc.getCompareAndSetMethod(), b.build(), key, false);
+    return call(DialKvGrpc.getCompareAndSetMethod(), b.build(), key, false, true);
   }
 
   /** Deletes a key (writes a tombstone). */
   public DeleteResponse delete(String key, Consistency level) {
     DeleteRequest request = DeleteRequest.newBuilder().setKey(key).setConsistency(level).build();
-    return join(call(DialKvGrpc.getDeleteMethod(), request, key, false));
+    return join(call(DialKvGrpc.getDeleteMethod(), request, key, false, level == Consistency.LINEARIZABLE));
   }
 
   // ---- profiles ----------------------------------------------------------------------------
@@ -208,7 +208,8 @@ public final class DialClient implements AutoCloseable {
             .setConsistency(level)
             .setTrace(trace)
             .build();
-    return join(call(DialKvGrpc.getGetProfileMethod(), request, ProfileSchema.rowKey(userId), true));
+    return join(call(DialKvGrpc.getGetProfileMethod(), request, ProfileSchema.rowKey(userId), true,
+        level == Consistency.LINEARIZABLE));
   }
 
   /** Replaces a user's whole profile: fields not given are removed. */
@@ -216,7 +217,8 @@ public final class DialClient implements AutoCloseable {
     PutProfileRequest request =
         PutProfileRequest.newBuilder().setProfile(profile).setConsistency(level).build();
     return join(
-        call(DialKvGrpc.getPutProfileMethod(), request, ProfileSchema.rowKey(profile.getUserId()), false));
+        call(DialKvGrpc.getPutProfileMethod(), request, ProfileSchema.rowKey(profile.getUserId()), false,
+            level == Consistency.LINEARIZABLE));
   }
 
   /**
@@ -234,14 +236,16 @@ public final class DialClient implements AutoCloseable {
             .addAllUnset(unset)
             .setConsistency(level)
             .build();
-    return join(call(DialKvGrpc.getUpdateProfileMethod(), request, ProfileSchema.rowKey(userId), false));
+    return join(call(DialKvGrpc.getUpdateProfileMethod(), request, ProfileSchema.rowKey(userId), false,
+        level == Consistency.LINEARIZABLE));
   }
 
   /** Deletes a user's profile. */
   public DeleteProfileResponse deleteProfile(String userId, Consistency level) {
     DeleteProfileRequest request =
         DeleteProfileRequest.newBuilder().setUserId(userId).setConsistency(level).build();
-    return join(call(DialKvGrpc.getDeleteProfileMethod(), request, ProfileSchema.rowKey(userId), false));
+    return join(call(DialKvGrpc.getDeleteProfileMethod(), request, ProfileSchema.rowKey(userId), false,
+        level == Consistency.LINEARIZABLE));
   }
 
   // ---- cluster -----------------------------------------------------------------------------
@@ -353,22 +357,32 @@ public final class DialClient implements AutoCloseable {
    */
   private <Q, R> CompletableFuture<R> call(
       MethodDescriptor<Q, R> method, Q request, String routingKey, boolean idempotent) {
+    return call(method, request, routingKey, idempotent, false);
+  }
+
+  /**
+   * @param linearizable a Paxos operation: sent to the key's first replica that can take it, its
+   *     preferred proposer, which any other node would hand it on to
+   */
+  private <Q, R> CompletableFuture<R> call(
+      MethodDescriptor<Q, R> method, Q request, String routingKey, boolean idempotent, boolean linearizable) {
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, routingKey, idempotent, deadline(), 1, new HashSet<>(), new ArrayList<>(), result);
+    attempt(method, request, new Route(routingKey, Set.of(), null, linearizable), idempotent, deadline(), 1,
+        new HashSet<>(), new ArrayList<>(), result);
     return result;
   }
 
   private <Q, R> void attempt(
       MethodDescriptor<Q, R> method,
       Q request,
-      String routingKey,
+      Route first,
       boolean idempotent,
       Deadline deadline,
       int attempt,
       Set<String> tried,
       List<String> failures,
       CompletableFuture<R> result) {
-    Route route = new Route(routingKey, tried, null);
+    Route route = new Route(first.key(), tried, null, first.toFirstReplica());
     ListenableFuture<R> call;
     try {
       call = ClientCalls.futureUnaryCall(
@@ -413,7 +427,7 @@ public final class DialClient implements AutoCloseable {
               }
               Set<String> avoid = new HashSet<>(tried);
               avoid.add(node.address());
-              attempt(method, request, routingKey, idempotent, deadline, attempt + 1, avoid, failures, result);
+              attempt(method, request, first, idempotent, deadline, attempt + 1, avoid, failures, result);
               return;
             }
             if (!CallFailure.brokenConnection(status.getCode(), kind) && !notSent) {
@@ -445,7 +459,7 @@ public final class DialClient implements AutoCloseable {
             }
             Set<String> avoid = new HashSet<>(tried);
             avoid.add(node.address());
-            attempt(method, request, routingKey, idempotent, deadline, attempt + 1, avoid, failures, result);
+            attempt(method, request, first, idempotent, deadline, attempt + 1, avoid, failures, result);
           }
         },
         MoreExecutors.directExecutor());

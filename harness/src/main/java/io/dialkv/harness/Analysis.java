@@ -15,6 +15,7 @@ import java.util.Map;
 
 /** Turns a recorded history into the per-level rows of the trade-off table. */
 public final class Analysis {
+  private static final Keyword ERROR = Keyword.of("error");
   /** A time interval during which a fault was in force, in ms since the start and as event positions. */
   public record FaultWindow(double startMillis, double endMillis, int startIndex, int endIndex, String what) {}
 
@@ -54,7 +55,7 @@ public final class Analysis {
     int failed = 0;
     int info = 0;
     int duringFault = 0;
-    int okDuringFault = 0;
+    int answeredDuringFault = 0;
     List<Double> latencies = new ArrayList<>();
     List<LevelResult.Point> points = new ArrayList<>();
     // Pair invocations and completions by process, in order.
@@ -84,8 +85,8 @@ public final class Analysis {
       }
       if (inFault) {
         duringFault++;
-        if (e.type() == Op.Type.OK) {
-          okDuringFault++;
+        if (e.type() == Op.Type.OK || RegisterWorkload.PRECONDITION.equals(e.extra().get(ERROR))) {
+          answeredDuringFault++;
         }
       }
     }
@@ -95,7 +96,7 @@ public final class Analysis {
     Anomalies anomalies = Anomalies.find(operations, finalValues);
     double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);
-    return new LevelResult(level, invoked, ok, failed, info, duringFault, okDuringFault, anomalies,
+    return new LevelResult(level, invoked, ok, failed, info, duringFault, answeredDuringFault, anomalies,
         check.verdict(), check.counterexample() == null ? "" : check.counterexample().describe(),
         percentile(sorted, 0.50), percentile(sorted, 0.99), points);
   }

@@ -12,7 +12,9 @@ import java.util.List;
  * @param failed certainly not applied (e.g. UNAVAILABLE)
  * @param indeterminate outcome unknown (a write timed out after it was sent)
  * @param invokedDuringFault operations started while a fault was in force
- * @param okDuringFault of those, acknowledged
+ * @param answeredDuringFault of those, answered: acknowledged, or for a compare-and-set, answered
+ *     "not applied" because the key held another value (the store served it; the client's
+ *     expectation was stale)
  * @param anomalies stale reads, lost acknowledged writes, session violations
  * @param verdict the linearizability checker's verdict on the level's history
  * @param counterexample why not linearizable (empty otherwise)
@@ -27,7 +29,7 @@ public record LevelResult(
     int failed,
     int indeterminate,
     int invokedDuringFault,
-    int okDuringFault,
+    int answeredDuringFault,
     Anomalies anomalies,
     Verdict verdict,
     String counterexample,
@@ -38,8 +40,8 @@ public record LevelResult(
   /** One operation on the latency chart. */
   public record Point(double startMillis, double latencyMillis, String outcome) {}
 
-  /** Share of the operations started during faults that were acknowledged. */
+  /** Share of the operations started during faults that were answered. */
   public double servedDuringFault() {
-    return invokedDuringFault == 0 ? Double.NaN : okDuringFault / (double) invokedDuringFault;
+    return invokedDuringFault == 0 ? Double.NaN : answeredDuringFault / (double) invokedDuringFault;
   }
 }

@@ -36,6 +36,8 @@ public final class RegisterWorkload {
    * LINEARIZABLE, plain writes at ONE, on the same keys.
    */
   public static final String MIXED = "MIXED";
+  /** The :error of a compare-and-set answered "not applied": the key held another value. */
+  public static final String PRECONDITION = "precondition";
 
   /** The consistency a level's operations use; for MIXED, writes go at ONE. */
   static Consistency consistencyOf(String level, boolean plainWrite) {
@@ -104,7 +106,7 @@ public final class RegisterWorkload {
                 expected == 0 ? null : Long.toString(expected).getBytes(StandardCharsets.UTF_8),
                 Long.toString(value).getBytes(StandardCharsets.UTF_8)).getApplied();
             recorder.record(process, applied ? Op.Type.OK : Op.Type.FAIL, "cas", key, casValue, level, node,
-                applied ? null : "precondition", null);
+                applied ? null : PRECONDITION, null);
             if (applied) {
               lastSeen.put(key, value);
             }

@@ -52,7 +52,7 @@ public final class Report {
   private static String served(LevelResult r) {
     return r.invokedDuringFault() == 0
         ? "no fault"
-        : String.format(Locale.ROOT, "%.0f%% (%d of %d)", 100 * r.servedDuringFault(), r.okDuringFault(),
+        : String.format(Locale.ROOT, "%.0f%% (%d of %d)", 100 * r.servedDuringFault(), r.answeredDuringFault(),
             r.invokedDuringFault());
   }
 
@@ -90,7 +90,7 @@ public final class Report {
       l.addProperty("fail", r.failed());
       l.addProperty("indeterminate", r.indeterminate());
       l.addProperty("invoked_during_fault", r.invokedDuringFault());
-      l.addProperty("ok_during_fault", r.okDuringFault());
+      l.addProperty("answered_during_fault", r.answeredDuringFault());
       l.addProperty("stale_reads", r.anomalies().staleReads());
       l.addProperty("lost_acknowledged_writes", r.anomalies().lostWrites());
       l.addProperty("read_your_writes_violations", r.anomalies().readYourWrites());

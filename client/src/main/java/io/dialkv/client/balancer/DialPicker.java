@@ -67,8 +67,10 @@ final class DialPicker extends SubchannelPicker {
       }
       return PickResult.withError(failure);
     }
+    List<Integer> replicas = null;
     if (tokenAware && ring != null && route != null && route.key() != null) {
-      candidates = replicasAmong(candidates, ring.replicasFor(route.key()));
+      replicas = ring.replicasFor(route.key());
+      candidates = replicasAmong(candidates, replicas);
     }
     candidates = notThrottled(candidates);
     if (candidates.isEmpty()) {
@@ -84,7 +86,9 @@ final class DialPicker extends SubchannelPicker {
           HELD_BACK + limits + "); nothing was sent"));
     }
     candidates = withRoom;
-    Backend chosen = chooser.choose(candidates, route);
+    Backend chosen = replicas != null && route.toFirstReplica()
+        ? firstInRingOrder(candidates, replicas)
+        : chooser.choose(candidates, route);
     if (route != null) {
       route.chose(chosen.ref());
     }
@@ -125,6 +129,20 @@ final class DialPicker extends SubchannelPicker {
       return backends;
     }
     return keep(backends, b -> !route.excludedAddresses().contains(b.address));
+  }
+
+  /** The candidate that comes first among the key's replicas; the first candidate when none is one. */
+  private static Backend firstInRingOrder(List<Backend> candidates, List<Integer> replicas) {
+    Backend first = candidates.get(0);
+    int firstAt = Integer.MAX_VALUE;
+    for (Backend b : candidates) {
+      int at = replicas.indexOf(b.nodeId());
+      if (at >= 0 && at < firstAt) {
+        first = b;
+        firstAt = at;
+      }
+    }
+    return first;
   }
 
   /** The candidates that hold a replica of the key; all of them when none does. */

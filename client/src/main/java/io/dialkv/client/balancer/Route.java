@@ -20,13 +20,24 @@ public final class Route {
   private final String key;
   private final Set<String> excludedAddresses;
   private final String stickyId;
+  private final boolean toFirstReplica;
   private volatile NodeRef chosen;
   private volatile boolean sent;
 
   public Route(String key, Set<String> excludedAddresses, String stickyId) {
+    this(key, excludedAddresses, stickyId, false);
+  }
+
+  /**
+   * @param toFirstReplica send the call to the first of the key's replicas (in ring order) that
+   *     can take it, rather than balance among them: a linearizable operation's preferred proposer,
+   *     which would otherwise receive it from the node it was sent to, one hop later
+   */
+  public Route(String key, Set<String> excludedAddresses, String stickyId, boolean toFirstReplica) {
     this.key = key;
     this.excludedAddresses = Set.copyOf(excludedAddresses);
     this.stickyId = stickyId;
+    this.toFirstReplica = toFirstReplica;
   }
 
   /** A route for a request on {@code key} (null for requests without one). */
@@ -42,6 +53,11 @@ public final class Route {
   /** Addresses (host:port as the balancer reports them) this attempt must avoid. */
   public Set<String> excludedAddresses() {
     return excludedAddresses;
+  }
+
+  /** Whether the call goes to the key's first replica that can take it (token-aware routing only). */
+  public boolean toFirstReplica() {
+    return toFirstReplica;
   }
 
   /** The id ip-hash routing uses instead of the balancer's own client id, or null. */

@@ -237,6 +237,37 @@ class BalancerTest {
   }
 
   @Test
+  void linearizableRequestsGoToTheKeysFirstReplicaAndToTheNextWhenItIsOut() throws Exception {
+    DialClient client = client("token-aware");
+    byte[] value = "v".getBytes(StandardCharsets.UTF_8);
+    cluster.resetCounts();
+    assertThat(run(300, 16, i -> switch (i % 3) {
+      case 0 -> client.getAsync("key-" + i, Consistency.LINEARIZABLE, false);
+      case 1 -> client.putAsync("key-" + i, value, Consistency.LINEARIZABLE);
+      default -> client.compareAndSetAsync("key-" + i, null, value);
+    })).isEmpty();
+    int checked = 0;
+    for (FakeCluster.FakeNode node : cluster.nodes()) {
+      for (String key : node.keys.drain()) {
+        assertThat(cluster.ring.replicasFor(key).get(0)).as("%s served by n%s", key, node.id).isEqualTo(node.id);
+        checked++;
+      }
+    }
+    assertThat(checked).isEqualTo(300);
+
+    // With the first replica out of service, its keys' operations go to the second.
+    String key = "key-0";
+    List<Integer> replicas = cluster.ring.replicasFor(key);
+    cluster.node(replicas.get(0)).serving(false);
+    awaitStates(client, Map.of(replicas.get(0), NodeState.NOT_SERVING));
+    cluster.resetCounts();
+    for (int i = 0; i < 20; i++) {
+      client.get(key, Consistency.LINEARIZABLE, false);
+    }
+    assertThat(cluster.node(replicas.get(1)).keys.drain()).hasSize(20);
+  }
+
+  @Test
   void aNodeReportingNotServingGetsNoRequestsUntilItServesAgain() throws Exception {
     DialClient client = client("round-robin");
     cluster.node(2).serving(false);

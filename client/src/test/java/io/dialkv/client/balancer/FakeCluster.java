@@ -2,6 +2,8 @@ package io.dialkv.client.balancer;
 
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.CompareAndSetRequest;
+import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.DialKvGrpc;
 import io.dialkv.proto.v1.GetProfileRequest;
 import io.dialkv.proto.v1.GetProfileResponse;
@@ -228,6 +230,11 @@ final class FakeCluster implements AutoCloseable {
       @Override
       public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         answer(request.getKey(), PutResponse.getDefaultInstance(), observer);
+      }
+
+      @Override
+      public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> observer) {
+        answer(request.getKey(), CompareAndSetResponse.getDefaultInstance(), observer);
       }
 
       @Override

@@ -1,6 +1,9 @@
 package io.dialkv.node;
 
+import com.google.protobuf.ByteString;
 import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.ring.TokenSpan;
 import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.CommitRequest;
@@ -9,6 +12,8 @@ import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.HeartbeatResponse;
+import io.dialkv.core.transport.LinearizableRequest;
+import io.dialkv.core.transport.LinearizableResponse;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.PrepareRequest;
@@ -23,6 +28,9 @@ import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaReadResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.ReplicaWriteResponse;
+import io.dialkv.proto.v1.peer.CompareAndSetSpec;
+import io.dialkv.proto.v1.peer.LinearizableRead;
+import io.dialkv.proto.v1.peer.MutationSpec;
 import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.proto.v1.peer.PeerReply;
 import io.dialkv.proto.v1.peer.RangeLeaves;
@@ -80,10 +88,52 @@ final class PeerCodec {
     } else if (request instanceof ApplyRowsRequest apply) {
       e.setApplyRows(io.dialkv.proto.v1.peer.ApplyRowsRequest.newBuilder()
           .setFromNodeId(apply.from()).addAllRows(ProtoCodec.toProto(apply.rows())));
+    } else if (request instanceof LinearizableRequest handOff) {
+      e.setLinearizable(encodeLinearizable(handOff));
     } else {
       throw new IllegalArgumentException("no encoding for " + request.getClass().getSimpleName());
     }
     return e;
+  }
+
+  private static io.dialkv.proto.v1.peer.LinearizableRequest encodeLinearizable(LinearizableRequest request) {
+    var b = io.dialkv.proto.v1.peer.LinearizableRequest.newBuilder()
+        .setFromNodeId(request.from()).setKey(request.key());
+    if (request.action() instanceof LinearizableAction.Read) {
+      b.setRead(LinearizableRead.getDefaultInstance());
+    } else if (request.action() instanceof LinearizableAction.Write write) {
+      MutationSpec.Builder m = MutationSpec.newBuilder()
+          .addAllUnset(write.mutation().unset()).setReplaceRow(write.mutation().replaceRow());
+      write.mutation().set().forEach((name, value) -> m.putSet(name, ByteString.copyFrom(value)));
+      b.setWrite(m);
+    } else if (request.action() instanceof LinearizableAction.CompareAndSet cas) {
+      CompareAndSetSpec.Builder c = CompareAndSetSpec.newBuilder().setNewValue(ByteString.copyFrom(cas.newValue()));
+      if (cas.expected() == null) {
+        c.setExpectAbsent(true);
+      } else {
+        c.setExpected(ByteString.copyFrom(cas.expected()));
+      }
+      b.setCompareAndSet(c);
+    }
+    return b.build();
+  }
+
+  private static LinearizableRequest decodeLinearizable(io.dialkv.proto.v1.peer.LinearizableRequest r) {
+    LinearizableAction action = switch (r.getActionCase()) {
+      case READ -> new LinearizableAction.Read();
+      case WRITE -> {
+        Map<String, byte[]> set = new HashMap<>();
+        r.getWrite().getSetMap().forEach((name, value) -> set.put(name, value.toByteArray()));
+        yield new LinearizableAction.Write(new Mutation(set, r.getWrite().getUnsetList(), r.getWrite().getReplaceRow()));
+      }
+      case COMPARE_AND_SET -> {
+        var c = r.getCompareAndSet();
+        yield new LinearizableAction.CompareAndSet(
+            c.getExpectAbsent() ? null : c.getExpected().toByteArray(), c.getNewValue().toByteArray());
+      }
+      default -> throw new InvalidRequestException("a linearizable operation handed on without an action");
+    };
+    return new LinearizableRequest(r.getFromNodeId(), r.getKey(), action);
   }
 
   static io.dialkv.proto.v1.peer.ReplicaWriteRequest encodeWrite(ReplicaWriteRequest write) {
@@ -138,6 +188,9 @@ final class PeerCodec {
       case APPLY_ROWS -> {
         var r = e.getApplyRows();
         return new ApplyRowsRequest(r.getFromNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()));
+      }
+      case LINEARIZABLE -> {
+        return decodeLinearizable(e.getLinearizable());
       }
       default -> throw new InvalidRequestException("message " + e.getId() + " has no request in it");
     }
@@ -206,8 +259,40 @@ final class PeerCodec {
           .setMore(r.more())
           .setResumeAfter(r.resumeAfter())
           .setSourceBusy(r.sourceBusy()));
+    } else if (response instanceof LinearizableResponse r) {
+      var l = io.dialkv.proto.v1.peer.LinearizableResponse.newBuilder()
+          .setNodeId(r.nodeId())
+          .setOutcome(io.dialkv.proto.v1.peer.LinearizableResponse.Outcome.valueOf(r.outcome().name()))
+          .setMessage(r.message())
+          .setApplied(r.applied());
+      if (r.before() != null) {
+        l.setBefore(ProtoCodec.toProto(r.before()));
+      }
+      if (r.trace() != null) {
+        l.setPaxos(ProtoCodec.toProto(r.trace()));
+      }
+      return b.setLinearizable(l);
     }
     throw new IllegalArgumentException("no encoding for " + response.getClass().getSimpleName());
+  }
+
+  private static LinearizableResponse decodeLinearizable(io.dialkv.proto.v1.peer.LinearizableResponse r) {
+    LinearizableResponse.Outcome outcome = switch (r.getOutcome()) {
+      case COMPLETED -> LinearizableResponse.Outcome.COMPLETED;
+      case UNAVAILABLE -> LinearizableResponse.Outcome.UNAVAILABLE;
+      case CONTENTION -> LinearizableResponse.Outcome.CONTENTION;
+      case INDETERMINATE -> LinearizableResponse.Outcome.INDETERMINATE;
+      case INVALID -> LinearizableResponse.Outcome.INVALID;
+      default -> throw new InvalidRequestException("a linearizable operation's answer has no outcome");
+    };
+    if (outcome != LinearizableResponse.Outcome.COMPLETED) {
+      return new LinearizableResponse(r.getNodeId(), outcome, r.getMessage(), null, false, null);
+    }
+    if (!r.hasBefore()) {
+      throw new InvalidRequestException("a decided linearizable operation came without the row it found");
+    }
+    return new LinearizableResponse(r.getNodeId(), outcome, "", ProtoCodec.fromProto(r.getBefore()), r.getApplied(),
+        ProtoCodec.fromProto(r.getPaxos(), r.hasPaxos()));
   }
 
   /**
@@ -262,6 +347,9 @@ final class PeerCodec {
         var r = reply.getFetchRows();
         return new FetchRowsResponse(r.getNodeId(), ProtoCodec.rowsFromProto(r.getRowsList()), r.getMore(),
             r.getResumeAfter(), r.getSourceBusy());
+      }
+      case LINEARIZABLE -> {
+        return decodeLinearizable(reply.getLinearizable());
       }
       default -> throw new InvalidRequestException("reply " + reply.getId() + " has no answer in it");
     }

@@ -10,6 +10,7 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.membership.Member;
 import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.paxos.PaxosState;
+import io.dialkv.core.paxos.PaxosTrace;
 import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.proto.v1.peer.KeyedRow;
@@ -181,6 +182,23 @@ public final class ProtoCodec {
     };
   }
 
+  public static io.dialkv.proto.v1.PaxosTrace toProto(PaxosTrace trace) {
+    return io.dialkv.proto.v1.PaxosTrace.newBuilder()
+        .setBallot(toProto(trace.ballot()))
+        .setRounds(trace.rounds())
+        .addAllPromised(trace.promised())
+        .addAllAccepted(trace.accepted())
+        .build();
+  }
+
+  /** A Paxos trace from a peer: a ballot is required. */
+  public static PaxosTrace fromProto(io.dialkv.proto.v1.PaxosTrace t, boolean present) {
+    if (!present || !t.hasBallot()) {
+      throw new InvalidRequestException("a decided linearizable operation came without its Paxos round");
+    }
+    return new PaxosTrace(fromProto(t.getBallot()), t.getRounds(), t.getPromisedList(), t.getAcceptedList());
+  }
+
   public static io.dialkv.proto.v1.Provenance toProto(Provenance p) {
     io.dialkv.proto.v1.Provenance.Builder b =
         io.dialkv.proto.v1.Provenance.newBuilder()
@@ -197,11 +215,7 @@ public final class ProtoCodec {
       b.setWriteTimestamp(toProto(p.writeTimestamp()));
     }
     if (p.paxos() != null) {
-      b.setPaxos(io.dialkv.proto.v1.PaxosTrace.newBuilder()
-          .setBallot(toProto(p.paxos().ballot()))
-          .setRounds(p.paxos().rounds())
-          .addAllPromised(p.paxos().promised())
-          .addAllAccepted(p.paxos().accepted()));
+      b.setPaxos(toProto(p.paxos()));
     }
     for (ReplicaReply r : p.replies()) {
       io.dialkv.proto.v1.ReplicaReply.Builder rb =

@@ -1,20 +1,27 @@
 package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
+import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.membership.FailureDetector;
 import io.dialkv.core.membership.Topology;
+import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
+import io.dialkv.core.transport.LinearizableRequest;
+import io.dialkv.core.transport.LinearizableResponse;
+import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +40,10 @@ public final class Coordinator {
   private final Random random;
   private final HintedHandoff hints;
   private final double readRepairChance;
+  private final ProposerQueue proposals;
+  // A failure detector's suspicion below which a peer counts as heard from within about a
+  // heartbeat interval.
+  private static final double FRESH_PHI = 1.0;
 
   public Coordinator(
       int selfId,
@@ -53,6 +64,16 @@ public final class Coordinator {
     this.readTimeout = readTimeout;
     this.writeTimeout = writeTimeout;
     this.random = new Random(0x5eed_0000L + selfId);
+    this.proposals = new ProposerQueue(selfId, clock, scheduler, (op, timeLeft) -> {
+      // The plan again: the replicas' liveness may have changed while the operation waited.
+      Fanout.Plan plan = fanout.plan(op.key);
+      int required = Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
+      if (plan.alive().size() < required) {
+        return CompletableFuture.failedFuture(new UnavailableException(
+            "linearizable operation", required, plan.replicas().size(), plan.alive(), plan.down()));
+      }
+      return new PaxosOperation(fanout, op.key, op.action, plan, timeLeft, random).start();
+    });
   }
 
   /**
@@ -85,9 +106,16 @@ public final class Coordinator {
 
   /**
    * Runs a linearizable operation on the key: a Paxos round among its replicas in which the action
-   * sees the current row and decides the update (null for none).
+   * sees the current row and decides the update (if any).
+   *
+   * <p>The round is run by the key's preferred proposer, its first live replica, so that clients
+   * of one key on different nodes do not compete with ballots (a proposer refused after a replica
+   * accepted its value cannot tell whether it was chosen, so competition turns writes
+   * indeterminate): another node hands the operation on, and runs it itself only when the
+   * preferred proposer is not fresh in its failure detector or the hand-off never reached it. Two
+   * nodes that disagree on which replica is first both run Paxos, which stays safe.
    */
-  public CompletableFuture<PaxosResult> linearizable(String rowKey, PaxosOperation.Action action) {
+  public CompletableFuture<PaxosResult> linearizable(String rowKey, LinearizableAction action) {
     Fanout.Plan plan = fanout.plan(rowKey);
     int required = Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
     if (plan.alive().size() < required) {
@@ -95,7 +123,98 @@ public final class Coordinator {
           new UnavailableException(
               "linearizable operation", required, plan.replicas().size(), plan.alive(), plan.down()));
     }
-    return new PaxosOperation(fanout, rowKey, action, plan, writeTimeout.multipliedBy(2), random).start();
+    int proposer = preferredProposer(plan);
+    if (proposer == fanout.selfId || proposer < 0) {
+      return proposals.submit(rowKey, action, paxosTimeout());
+    }
+    return handOff(proposer, rowKey, action, plan);
+  }
+
+  /**
+   * Runs a linearizable operation another node handed on to this one, as its preferred proposer:
+   * here, whatever this node thinks of who is first (it never hands an operation on twice).
+   */
+  public CompletableFuture<LinearizableResponse> runHandedOn(LinearizableRequest request) {
+    return proposals.submit(request.key(), request.action(), paxosTimeout()).handle((r, e) -> {
+      if (e == null) {
+        return new LinearizableResponse(fanout.selfId, LinearizableResponse.Outcome.COMPLETED, "",
+            r.before(), r.applied(), r.provenance().paxos());
+      }
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      LinearizableResponse.Outcome outcome;
+      if (cause instanceof UnavailableException || cause instanceof ReplicasRefusedException) {
+        outcome = LinearizableResponse.Outcome.UNAVAILABLE;
+      } else if (cause instanceof ContentionException) {
+        outcome = LinearizableResponse.Outcome.CONTENTION;
+      } else if (cause instanceof InvalidRequestException) {
+        outcome = LinearizableResponse.Outcome.INVALID;
+      } else {
+        outcome = request.action().readsOnly()
+            ? LinearizableResponse.Outcome.CONTENTION
+            : LinearizableResponse.Outcome.INDETERMINATE;
+      }
+      return new LinearizableResponse(fanout.selfId, outcome, String.valueOf(cause.getMessage()), null, false, null);
+    });
+  }
+
+  private Duration paxosTimeout() {
+    return writeTimeout.multipliedBy(2);
+  }
+
+  /**
+   * The key's first live replica if this node may hand operations to it: itself, or a peer it has
+   * heard from within about a heartbeat (a peer just cut off would hold every hand-off until it
+   * times out); -1 to run here.
+   */
+  private int preferredProposer(Fanout.Plan plan) {
+    for (int replica : plan.replicas()) {
+      if (!plan.alive().contains(replica)) {
+        continue;
+      }
+      if (replica == fanout.selfId) {
+        return replica;
+      }
+      return fanout.detector.phi(replica, fanout.clock.monotonicNanos()) < FRESH_PHI ? replica : -1;
+    }
+    return -1;
+  }
+
+  private CompletableFuture<PaxosResult> handOff(int proposer, String rowKey, LinearizableAction action,
+      Fanout.Plan plan) {
+    Duration timeout = paxosTimeout().plus(readTimeout);
+    return fanout.send(proposer, new LinearizableRequest(fanout.selfId, rowKey, action), timeout)
+        .handle((response, error) -> {
+          if (error == null) {
+            return handedOnResult(response, plan);
+          }
+          PeerFailureException failure = Fanout.asPeerFailure(proposer, error);
+          if (!failure.mayHaveBeenDelivered() || action.readsOnly()) {
+            // It never ran there (or it only read): run it here instead.
+            return proposals.submit(rowKey, action, paxosTimeout());
+          }
+          return CompletableFuture.<PaxosResult>failedFuture(new IndeterminateWriteException(
+              "linearizable operation handed to its preferred proposer " + failure.getMessage()
+                  + "; it may have been applied"));
+        })
+        .thenCompose(f -> f);
+  }
+
+  private CompletableFuture<PaxosResult> handedOnResult(LinearizableResponse r, Fanout.Plan plan) {
+    String via = " (at n" + r.nodeId() + ", the key's preferred proposer)";
+    RuntimeException failure = switch (r.outcome()) {
+      case COMPLETED -> null;
+      case UNAVAILABLE -> new ReplicasRefusedException(r.message() + via);
+      case CONTENTION -> new ContentionException(r.message() + via);
+      case INVALID -> new InvalidRequestException(r.message() + via);
+      case INDETERMINATE -> new IndeterminateWriteException(r.message() + via);
+    };
+    if (failure != null) {
+      return CompletableFuture.failedFuture(failure);
+    }
+    int majority = Consistency.LINEARIZABLE.required(plan.replicas().size());
+    Provenance provenance = new Provenance(r.nodeId(), Consistency.LINEARIZABLE, plan.replicas(), majority,
+        plan.alive(), List.of(), false, List.of(), false, r.trace().ballot(), r.trace());
+    return CompletableFuture.completedFuture(new PaxosResult(r.before(), r.applied(), provenance));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.paxos.PaxosTrace;
 import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Scheduler;
@@ -48,7 +49,7 @@ import java.util.function.Predicate;
  *       it. Two round trips when nothing is in flight, and the commit.
  * </ol>
  *
- * <p>A read (an action that {@linkplain Action#readsOnly only reads}) prepares read-only: the
+ * <p>A read (an action that {@linkplain LinearizableAction#readsOnly only reads}) prepares read-only: the
  * replicas report their state and rows and promise nothing, store nothing. It needs no promise,
  * since it proposes nothing unless it finds a proposal in flight, and then it prepares again with
  * a real promise before it finishes that one.
@@ -60,39 +61,21 @@ import java.util.function.Predicate;
  * a refused write surfacing later, cannot happen), and it has not answered before its value is
  * chosen.
  *
- * A refused promise or proposal means a competing proposer with a higher ballot: back off for a
- * random while and retry with a higher ballot, a bounded number of times.
+ * <p>A refused promise or proposal means a competing proposer with a higher ballot: back off for a
+ * random while and retry with a higher ballot, until the request's deadline (not a count of
+ * rounds: under contention a round is cheap and the deadline is what the client waits for). A read
+ * that finds a proposal in flight first gives its proposer a moment to commit it, and reads again
+ * read-only: taking a promise at once would refuse that proposer's accept, and a proposer refused
+ * after some replica accepted its value can no longer tell whether it was chosen.
  */
 public final class PaxosOperation {
-  /** What the operation does with the current row. */
-  public interface Action {
-    /** The update to commit (stamped with {@code ballot}), or null to change nothing. */
-    Row decide(Row current, Timestamp ballot);
-
-    /** Whether the action never changes anything (a read): then its prepares promise nothing. */
-    default boolean readsOnly() {
-      return false;
-    }
-  }
-
-  /** A linearizable read: the row as it is. */
-  public static final Action READ = new Action() {
-    @Override
-    public Row decide(Row current, Timestamp ballot) {
-      return null;
-    }
-
-    @Override
-    public boolean readsOnly() {
-      return true;
-    }
-  };
-
-  private static final int MAX_ROUNDS = 10;
+  // How many times a read lets a proposal it finds in flight be committed by its own proposer
+  // before it finishes the proposal itself (the proposer may have died).
+  private static final int IN_FLIGHT_WAITS = 2;
 
   private final Fanout fanout;
   private final String key;
-  private final Action action;
+  private final LinearizableAction action;
   private final Fanout.Plan plan;
   private final int majority;
   private final Duration timeout;
@@ -115,8 +98,9 @@ public final class PaxosOperation {
   // flight: finishing that takes a real promise first.
   private boolean readOnlyRound;
   private boolean promiseNext;
+  private int inFlightWaits;
 
-  PaxosOperation(Fanout fanout, String key, Action action, Fanout.Plan plan, Duration timeout, Random random) {
+  PaxosOperation(Fanout fanout, String key, LinearizableAction action, Fanout.Plan plan, Duration timeout, Random random) {
     this.fanout = fanout;
     this.key = key;
     this.action = action;
@@ -136,10 +120,7 @@ public final class PaxosOperation {
     if (result.isDone()) {
       return;
     }
-    if (++rounds > MAX_ROUNDS) {
-      fail(ownUpdate != null, "gave up after " + MAX_ROUNDS + " rounds of competing ballots");
-      return;
-    }
+    rounds++;
     ballot = fanout.hlc.now();
     readOnlyRound = action.readsOnly() && !promiseNext;
     promiseNext = false;
@@ -157,10 +138,20 @@ public final class PaxosOperation {
       inProgress = Proposal.newest(inProgress, p.accepted());
     }
     if (inProgress != null && inProgress.isNewerThan(latestCommit) && readOnlyRound) {
-      // A read found a proposal in flight: it must finish it (see the class comment), which
-      // takes a majority's promise.
-      promiseNext = true;
-      prepare();
+      // A read found a proposal in flight: it must not answer before that one is finished (see
+      // the class comment). Its proposer is usually a round trip from committing it; if it has
+      // not after a few, finish it ourselves, which takes a majority's promise.
+      if (inFlightWaits++ < IN_FLIGHT_WAITS) {
+        int phase = ++phaseId;
+        fanout.scheduler.schedule(Duration.ofMillis(1 + random.nextInt(3)), () -> {
+          if (phase == phaseId) {
+            prepare();
+          }
+        });
+      } else {
+        promiseNext = true;
+        prepare();
+      }
       return;
     }
     if (inProgress != null && inProgress.isNewerThan(latestCommit)) {
@@ -290,7 +281,7 @@ public final class PaxosOperation {
     if (newest != null && !ballot.isAfter(newest)) {
       // The row holds a timestamp from the future (a skewed clock, or a weaker-level write):
       // our update must win last-write-wins, so take a ballot above it. Beyond the clock
-      // bound we cannot, and the rounds run out: contention, nothing applied.
+      // bound we cannot, and the deadline passes: contention, nothing applied.
       fanout.hlc.tryObserve(newest, fanout.selfId);
       prepare();
       return;

@@ -10,7 +10,8 @@ import java.util.List;
  * consistency level bought: who answered, what each replica had, whether they disagreed, whether
  * the coordinator repaired them and whether a newer value existed elsewhere.
  *
- * @param coordinator the node that coordinated the request
+ * @param coordinator the node that coordinated the request (for a linearizable operation, the
+ *     key's preferred proposer, which ran its Paxos round, whichever node the client called)
  * @param consistency the level applied
  * @param replicas the key's replicas in ring order
  * @param required how many replicas the level needed

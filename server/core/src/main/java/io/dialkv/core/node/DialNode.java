@@ -3,15 +3,14 @@ package io.dialkv.core.node;
 import io.dialkv.core.admission.AdmissionControl;
 import io.dialkv.core.admission.OverloadedException;
 import io.dialkv.core.coordinator.Coordinator;
-import io.dialkv.core.coordinator.PaxosOperation;
 import io.dialkv.core.coordinator.PaxosResult;
 import io.dialkv.core.coordinator.ReadResult;
 import io.dialkv.core.coordinator.WriteResult;
-import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.ProfileSchema;
+import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.handoff.HintedHandoff;
 import io.dialkv.core.handoff.PendingHints;
 import io.dialkv.core.membership.ClusterMembership;
@@ -22,6 +21,7 @@ import io.dialkv.core.membership.MembershipChange;
 import io.dialkv.core.membership.MembershipChangeRefusedException;
 import io.dialkv.core.membership.PhiAccrualFailureDetector;
 import io.dialkv.core.membership.Topology;
+import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
@@ -32,15 +32,16 @@ import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.HeartbeatRequest;
+import io.dialkv.core.transport.LinearizableRequest;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -303,7 +304,7 @@ public final class DialNode {
   private CompletableFuture<ReadResult> read(String rowKey, Consistency level, boolean trace) {
     if (level == Consistency.LINEARIZABLE) {
       return coordinator
-          .linearizable(rowKey, PaxosOperation.READ)
+          .linearizable(rowKey, new LinearizableAction.Read())
           .thenApply(r -> new ReadResult(r.before(), r.provenance()));
     }
     return coordinator.read(rowKey, level, trace);
@@ -319,16 +320,8 @@ public final class DialNode {
     return onLoop(
         () -> {
           config.limits().checkKey(key);
-          Mutation put = Mutation.put(newValue);
-          config.limits().checkMutation(put);
-          return coordinator.linearizable(
-              key,
-              (current, ballot) -> {
-                Cell cell = current.liveCells().get(Mutation.VALUE_CELL);
-                boolean matches =
-                    expected == null ? cell == null : cell != null && Arrays.equals(cell.valueUnsafe(), expected);
-                return matches ? put.at(ballot) : null;
-              });
+          config.limits().checkMutation(Mutation.put(newValue));
+          return coordinator.linearizable(key, new LinearizableAction.CompareAndSet(expected, newValue));
         });
   }
 
@@ -390,7 +383,7 @@ public final class DialNode {
           config.limits().checkMutation(mutation);
           if (level == Consistency.LINEARIZABLE) {
             return coordinator
-                .linearizable(rowKey, (current, ballot) -> mutation.at(ballot))
+                .linearizable(rowKey, new LinearizableAction.Write(mutation))
                 .thenApply(r -> new WriteResult(r.provenance()));
           }
           return coordinator.write(rowKey, mutation, level);
@@ -418,6 +411,10 @@ public final class DialNode {
         hlc.observe(heartbeat.clock(), heartbeat.from());
         return CompletableFuture.completedFuture((R) membership.onHeartbeat(heartbeat, hlc.latest()));
       }
+      if (request instanceof LinearizableRequest handedOn) {
+        checkHandedOn(handedOn);
+        return (CompletableFuture<R>) coordinator.runHandedOn(handedOn);
+      }
       if (request instanceof FetchRowsRequest) {
         // Streaming pulls pages from here: tell the puller when this node's clients need it more.
         FetchRowsResponse page = (FetchRowsResponse) replica.handle(request);
@@ -425,6 +422,34 @@ public final class DialNode {
       }
       return replica.handleDurably(request, scheduler::execute);
     });
+  }
+
+  /**
+   * A peer's hand-off is checked as a client's request would be: it crossed a trust boundary, and
+   * the peer may run another version with other limits.
+   */
+  private void checkHandedOn(LinearizableRequest request) {
+    RequestLimits limits = config.limits();
+    if (request.action() instanceof LinearizableAction.CompareAndSet cas) {
+      limits.checkKey(request.key());
+      limits.checkMutation(Mutation.put(cas.newValue()));
+      if (cas.expected() != null) {
+        limits.checkMutation(Mutation.put(cas.expected()));
+      }
+    } else {
+      limits.checkRowKey(request.key());
+      if (request.action() instanceof LinearizableAction.Write write) {
+        Mutation m = write.mutation();
+        limits.checkMutation(m);
+        if (request.key().startsWith(ProfileSchema.KEY_PREFIX)) {
+          ProfileSchema.checkFields(m.set().keySet());
+          ProfileSchema.checkFields(m.unset());
+        } else if (!m.unset().isEmpty() || !Set.of(Mutation.VALUE_CELL).containsAll(m.set().keySet())) {
+          throw new InvalidRequestException("a plain key holds only its value; this write sets "
+              + m.set().keySet() + " and unsets " + m.unset());
+        }
+      }
+    }
   }
 
   /**

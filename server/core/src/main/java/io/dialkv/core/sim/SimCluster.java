@@ -181,6 +181,19 @@ public final class SimCluster {
         .orElse(null);
   }
 
+  /**
+   * A key starting with {@code prefix} whose first replica (its preferred proposer for
+   * linearizable operations) is {@code node}.
+   */
+  public String keyFirstOn(int node, String prefix) {
+    for (int i = 0; ; i++) {
+      String key = prefix + i;
+      if (node(node).ring().replicasFor(key).get(0) == node) {
+        return key;
+      }
+    }
+  }
+
   public void runFor(Duration duration) {
     world.runFor(duration);
   }

@@ -15,7 +15,8 @@ public sealed interface PeerRequest<R extends PeerResponse>
         RangeDigestRequest,
         RangeRowsRequest,
         FetchRowsRequest,
-        ApplyRowsRequest {
+        ApplyRowsRequest,
+        LinearizableRequest {
 
   /** The sending node. */
   int from();

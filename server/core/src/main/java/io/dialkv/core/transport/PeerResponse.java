@@ -10,7 +10,8 @@ public sealed interface PeerResponse
         CommitResponse,
         RangeDigestResponse,
         RangeRowsResponse,
-        FetchRowsResponse {
+        FetchRowsResponse,
+        LinearizableResponse {
 
   /** The replying node. */
   int nodeId();

@@ -157,8 +157,9 @@ class LinearizableTest {
   @Test
   void anUncontendedReadTakesOneRoundTripAndAWriteTwoAndItsCommit() {
     SimCluster cluster = SimCluster.start(3, 3, 16);
+    String key = cluster.keyFirstOn(1, "k"); // n1 is the key's preferred proposer
     cluster.network().setLatency(HOP, Duration.ZERO);
-    cluster.await(cluster.node(1).put("k", b("v1"), Consistency.LINEARIZABLE));
+    cluster.await(cluster.node(1).put(key, b("v1"), Consistency.LINEARIZABLE));
     cluster.runFor(Duration.ofMillis(100)); // let what the write left in flight land
     cluster.network().takeSentCounts();
 
@@ -166,7 +167,7 @@ class LinearizableTest {
     // coordinator is a replica: its own promise takes no network, the other two one hop each way.
     String[] read = new String[1];
     long readMillis = elapsedMillis(cluster,
-        () -> read[0] = value(cluster.await(cluster.node(1).get("k", Consistency.LINEARIZABLE, false))));
+        () -> read[0] = value(cluster.await(cluster.node(1).get(key, Consistency.LINEARIZABLE, false))));
     assertThat(read[0]).isEqualTo("v1");
     assertThat(operationMessages(cluster)).containsExactly(Map.entry("PrepareRequest", 2));
     assertThat(readMillis).isEqualTo(2 * HOP.toMillis()); // four round trips before (prepare, read, propose, commit)
@@ -174,18 +175,28 @@ class LinearizableTest {
     // A compare-and-set whose condition fails is a read: one round trip, nothing proposed.
     PaxosResult[] refused = new PaxosResult[1];
     long refusedMillis = elapsedMillis(cluster,
-        () -> refused[0] = cluster.await(cluster.node(1).compareAndSet("k", b("not-v1"), b("v2"))));
+        () -> refused[0] = cluster.await(cluster.node(1).compareAndSet(key, b("not-v1"), b("v2"))));
     assertThat(refused[0].applied()).isFalse();
     assertThat(operationMessages(cluster)).containsExactly(Map.entry("PrepareRequest", 2));
     assertThat(refusedMillis).isEqualTo(2 * HOP.toMillis());
 
     // A write: prepare (with the read), propose, and the commit a QUORUM read after it relies on.
     long writeMillis = elapsedMillis(cluster,
-        () -> cluster.await(cluster.node(1).put("k", b("v2"), Consistency.LINEARIZABLE)));
+        () -> cluster.await(cluster.node(1).put(key, b("v2"), Consistency.LINEARIZABLE)));
     assertThat(operationMessages(cluster)).containsExactly(
         Map.entry("CommitRequest", 2), Map.entry("PrepareRequest", 2), Map.entry("ProposeRequest", 2));
     assertThat(writeMillis).isEqualTo(3 * 2 * HOP.toMillis());
-    assertThat(value(cluster.await(cluster.node(3).get("k", Consistency.QUORUM, false)))).isEqualTo("v2");
+    assertThat(value(cluster.await(cluster.node(3).get(key, Consistency.QUORUM, false)))).isEqualTo("v2");
+    cluster.runFor(Duration.ofMillis(100));
+    cluster.network().takeSentCounts();
+
+    // Through another node: it hands the operation to n1 (one more round trip), which runs it.
+    long handedOnMillis = elapsedMillis(cluster,
+        () -> read[0] = value(cluster.await(cluster.node(2).get(key, Consistency.LINEARIZABLE, false))));
+    assertThat(read[0]).isEqualTo("v2");
+    assertThat(operationMessages(cluster)).containsExactly(
+        Map.entry("LinearizableRequest", 1), Map.entry("PrepareRequest", 2));
+    assertThat(handedOnMillis).isEqualTo(2 * 2 * HOP.toMillis());
   }
 
   @Test

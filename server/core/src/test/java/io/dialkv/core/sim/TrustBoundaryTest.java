@@ -14,6 +14,7 @@ import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.membership.Member;
 import io.dialkv.core.membership.MemberStatus;
+import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.ring.TokenSpan;
 import io.dialkv.core.time.ClockOffsetException;
@@ -24,6 +25,7 @@ import io.dialkv.core.transport.HeartbeatRequest;
 import io.dialkv.core.transport.PrepareRequest;
 import io.dialkv.core.transport.RangeDigestRequest;
 import io.dialkv.core.transport.RangeRowsRequest;
+import io.dialkv.core.transport.LinearizableRequest;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -102,8 +104,16 @@ class TrustBoundaryTest {
     SimCluster cluster = SimCluster.start(3, 3, 104);
     cluster.clock(1).skew(Duration.ofMinutes(10));
 
-    refused(cluster, cluster.node(1).put("name/bob", b("x"), Consistency.LINEARIZABLE),
+    // As the preferred proposer of a key its ballots are refused. Another key's operations it
+    // hands to their proposer, whose clock stamps them.
+    String ownKey = cluster.keyFirstOn(1, "name/bob");
+    refused(cluster, cluster.node(1).put(ownKey, b("x"), Consistency.LINEARIZABLE),
         ReplicasRefusedException.class, "ahead of n");
+    String othersKey = cluster.keyFirstOn(2, "name/eve");
+    long wall = cluster.clock(2).physicalMillis();
+    WriteResult handedOn = cluster.await(cluster.node(1).put(othersKey, b("x"), Consistency.LINEARIZABLE));
+    assertThat(handedOn.provenance().coordinator()).isEqualTo(2);
+    assertThat(handedOn.provenance().writeTimestamp().physicalMillis()).isBetween(wall, wall + 1000);
     // Its heartbeats are refused too: its peers soon see it down, and it sees them down.
     cluster.awaitSeen(2, 1, false);
     cluster.awaitSeen(1, 2, false);
@@ -134,6 +144,23 @@ class TrustBoundaryTest {
     Row bigCell = Mutation.put(new byte[(1 << 20) + 1]).at(new Timestamp(1, 0, 2));
     refused(cluster, cluster.node(1).handlePeer(new ReplicaWriteRequest(2, "k", bigCell)),
         InvalidRequestException.class, "has a value of 1048577 bytes, limit 1048576");
+    // A linearizable operation handed on by a peer is checked as a client's request is.
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "k".repeat(300),
+        new LinearizableAction.Read())), InvalidRequestException.class, "key is 300 bytes, limit 256");
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "k",
+        new LinearizableAction.CompareAndSet(new byte[(1 << 20) + 1], b("v")))),
+        InvalidRequestException.class, "limit 1048576");
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "profile/ada",
+        new LinearizableAction.CompareAndSet(null, b("v")))), InvalidRequestException.class, "hold user profiles");
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "k",
+        new LinearizableAction.Write(Mutation.update(Map.of("a", new byte[1 << 20], "b", new byte[1 << 20],
+            "c", new byte[1 << 20]), List.of())))), InvalidRequestException.class, "limit");
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "k",
+        new LinearizableAction.Write(Mutation.update(Map.of("admin", b("yes")), List.of())))),
+        InvalidRequestException.class, "a plain key holds only its value");
+    refused(cluster, cluster.node(1).handlePeer(new LinearizableRequest(2, "profile/ada",
+        new LinearizableAction.Write(Mutation.update(Map.of("no-such-field", b("x")), List.of())))),
+        InvalidRequestException.class, "no-such-field");
   }
 
   @Test

@@ -1,0 +1,88 @@
+package io.dialkv.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dialkv.core.data.InvalidRequestException;
+import io.dialkv.core.data.Mutation;
+import io.dialkv.core.data.Row;
+import io.dialkv.core.paxos.LinearizableAction;
+import io.dialkv.core.paxos.PaxosTrace;
+import io.dialkv.core.time.Timestamp;
+import io.dialkv.core.transport.LinearizableRequest;
+import io.dialkv.core.transport.LinearizableResponse;
+import io.dialkv.proto.v1.peer.PeerEnvelope;
+import io.dialkv.proto.v1.peer.PeerReply;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Peer messages survive their protobuf form, and a malformed one is refused, not guessed at. */
+class PeerCodecTest {
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static LinearizableRequest roundTrip(LinearizableRequest request) throws Exception {
+    PeerEnvelope wire = PeerCodec.encode(request).setId(7).build();
+    return (LinearizableRequest) PeerCodec.decode(PeerEnvelope.parseFrom(wire.toByteString()));
+  }
+
+  @Test
+  void everyLinearizableActionTravelsAsItWasMade() throws Exception {
+    assertThat(roundTrip(new LinearizableRequest(2, "k", new LinearizableAction.Read())))
+        .isEqualTo(new LinearizableRequest(2, "k", new LinearizableAction.Read()));
+    Mutation update = Mutation.update(Map.of("email", b("ada@example.com")), List.of("bio"));
+    assertThat(roundTrip(new LinearizableRequest(2, "profile/ada", new LinearizableAction.Write(update))).action())
+        .isInstanceOfSatisfying(LinearizableAction.Write.class, w -> {
+          assertThat(w.mutation().set()).containsOnlyKeys("email");
+          assertThat(w.mutation().set().get("email")).isEqualTo(b("ada@example.com"));
+          assertThat(w.mutation().unset()).containsExactly("bio");
+          assertThat(w.mutation().replaceRow()).isFalse();
+        });
+    assertThat(roundTrip(new LinearizableRequest(2, "k", new LinearizableAction.Write(Mutation.deleteRow()))).action())
+        .isInstanceOfSatisfying(LinearizableAction.Write.class, w -> assertThat(w.mutation().replaceRow()).isTrue());
+    assertThat(roundTrip(new LinearizableRequest(3, "k", new LinearizableAction.CompareAndSet(null, b("v")))).action())
+        .isEqualTo(new LinearizableAction.CompareAndSet(null, b("v")));
+    assertThat(roundTrip(new LinearizableRequest(3, "k", new LinearizableAction.CompareAndSet(b(""), b("v")))).action())
+        .as("an empty expected value is not 'absent'")
+        .isEqualTo(new LinearizableAction.CompareAndSet(b(""), b("v")));
+  }
+
+  @Test
+  void answersTravelWithTheirOutcome() throws Exception {
+    Timestamp ballot = new Timestamp(1_000, 2, 3);
+    Row before = Mutation.put(b("old")).at(new Timestamp(900, 0, 1));
+    LinearizableResponse done = new LinearizableResponse(3, LinearizableResponse.Outcome.COMPLETED, "", before, true,
+        new PaxosTrace(ballot, 2, List.of(1, 3), List.of(1, 2, 3)));
+    assertThat(reply(done)).isEqualTo(done);
+    LinearizableResponse failed = new LinearizableResponse(3, LinearizableResponse.Outcome.INDETERMINATE,
+        "linearizable operation timed out", null, false, null);
+    assertThat(reply(failed)).isEqualTo(failed);
+  }
+
+  @Test
+  void aMalformedHandOffOrAnswerIsRefused() {
+    PeerEnvelope noAction = PeerEnvelope.newBuilder().setId(1)
+        .setLinearizable(io.dialkv.proto.v1.peer.LinearizableRequest.newBuilder().setFromNodeId(2).setKey("k"))
+        .build();
+    assertThatThrownBy(() -> PeerCodec.decode(noAction))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("without an action");
+    PeerReply noOutcome = PeerReply.newBuilder().setId(1)
+        .setLinearizable(io.dialkv.proto.v1.peer.LinearizableResponse.newBuilder().setNodeId(3)).build();
+    assertThatThrownBy(() -> PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE, noOutcome))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("no outcome");
+    PeerReply decidedWithoutRow = PeerReply.newBuilder().setId(1)
+        .setLinearizable(io.dialkv.proto.v1.peer.LinearizableResponse.newBuilder().setNodeId(3)
+            .setOutcome(io.dialkv.proto.v1.peer.LinearizableResponse.Outcome.COMPLETED)).build();
+    assertThatThrownBy(() -> PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE, decidedWithoutRow))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("without the row");
+  }
+
+  private static LinearizableResponse reply(LinearizableResponse response) throws Exception {
+    PeerReply wire = PeerCodec.encode(PeerEnvelope.BodyCase.LINEARIZABLE, response).setId(9).build();
+    return (LinearizableResponse) PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE,
+        PeerReply.parseFrom(wire.toByteString()));
+  }
+}
