@@ -44,6 +44,8 @@ import java.util.Map;
  * an {@link InvalidRequestException} naming what is wrong.
  */
 final class PeerCodec {
+  static final int MAX_MESSAGE_CHARS = 1024;
+
   private PeerCodec() {}
 
   /** The request's body; the caller sets the id. */
@@ -286,7 +288,11 @@ final class PeerCodec {
       default -> throw new InvalidRequestException("a linearizable operation's answer has no outcome");
     };
     if (outcome != LinearizableResponse.Outcome.COMPLETED) {
-      return new LinearizableResponse(r.getNodeId(), outcome, r.getMessage(), null, false, null);
+      // The message reaches the client: a peer's is bounded like any error text.
+      String message = r.getMessage().length() > MAX_MESSAGE_CHARS
+          ? r.getMessage().substring(0, MAX_MESSAGE_CHARS) + "…"
+          : r.getMessage();
+      return new LinearizableResponse(r.getNodeId(), outcome, message, null, false, null);
     }
     if (!r.hasBefore()) {
       throw new InvalidRequestException("a decided linearizable operation came without the row it found");

@@ -60,6 +60,9 @@ class PeerCodecTest {
     LinearizableResponse failed = new LinearizableResponse(3, LinearizableResponse.Outcome.INDETERMINATE,
         "linearizable operation timed out", null, false, null);
     assertThat(reply(failed)).isEqualTo(failed);
+    LinearizableResponse verbose = new LinearizableResponse(3, LinearizableResponse.Outcome.CONTENTION,
+        "x".repeat(1 << 20), null, false, null);
+    assertThat(reply(verbose).message()).hasSize(PeerCodec.MAX_MESSAGE_CHARS + 1);
   }
 
   @Test
