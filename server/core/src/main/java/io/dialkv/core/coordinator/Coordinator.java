@@ -67,10 +67,8 @@ public final class Coordinator {
     this.proposals = new ProposerQueue(selfId, clock, scheduler, (op, timeLeft) -> {
       // The plan again: the replicas' liveness may have changed while the operation waited.
       Fanout.Plan plan = fanout.plan(op.key);
-      int required = Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
-      if (plan.alive().size() < required) {
-        return CompletableFuture.failedFuture(new UnavailableException(
-            "linearizable operation", required, plan.replicas().size(), plan.alive(), plan.down()));
+      if (plan.alive().size() < linearizableMajority()) {
+        return unavailable("linearizable operation", plan, linearizableMajority());
       }
       return new PaxosOperation(fanout, op.key, op.action, plan, timeLeft, random).start();
     });
@@ -94,9 +92,7 @@ public final class Coordinator {
     Fanout.Plan plan = fanout.writePlan(rowKey);
     int required = level.required(fanout.ring().replicationFactor()) + plan.pending();
     if (plan.alive().size() < required) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException(
-              "write", required, plan.replicas().size(), plan.alive(), plan.down()));
+      return unavailable("write", plan, required);
     }
     Timestamp timestamp = fanout.hlc.now();
     return new WriteOperation(
@@ -117,11 +113,8 @@ public final class Coordinator {
    */
   public CompletableFuture<PaxosResult> linearizable(String rowKey, LinearizableAction action) {
     Fanout.Plan plan = fanout.plan(rowKey);
-    int required = Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
-    if (plan.alive().size() < required) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException(
-              "linearizable operation", required, plan.replicas().size(), plan.alive(), plan.down()));
+    if (plan.alive().size() < linearizableMajority()) {
+      return unavailable("linearizable operation", plan, linearizableMajority());
     }
     int proposer = preferredProposer(plan);
     if (proposer == fanout.selfId || proposer < 0) {
@@ -155,6 +148,16 @@ public final class Coordinator {
       }
       return new LinearizableResponse(fanout.selfId, outcome, String.valueOf(cause.getMessage()), null, false, null);
     });
+  }
+
+  private int linearizableMajority() {
+    return Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
+  }
+
+  /** Too few of the key's replicas are alive for the level: nothing is sent. */
+  private static <T> CompletableFuture<T> unavailable(String operation, Fanout.Plan plan, int required) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(operation, required, plan.replicas().size(), plan.alive(), plan.down()));
   }
 
   private Duration paxosTimeout() {
@@ -226,9 +229,7 @@ public final class Coordinator {
     Fanout.Plan plan = fanout.plan(rowKey);
     int required = level.required(fanout.ring().replicationFactor());
     if (plan.alive().size() < required) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException(
-              "read", required, plan.replicas().size(), plan.alive(), plan.down()));
+      return unavailable("read", plan, required);
     }
     CompletableFuture<ReadResult> read =
         new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();

@@ -83,11 +83,6 @@ final class ProposerQueue {
     return op.result;
   }
 
-  /** How many keys have an operation running (for tests and statistics). */
-  int busyKeys() {
-    return byKey.size();
-  }
-
   private void run(List<Waiting> batch) {
     Waiting first = batch.get(0); // the oldest: the least time left
     Duration left = Duration.ofNanos(Math.max(first.deadlineNanos - clock.monotonicNanos(), 0));
