@@ -196,6 +196,11 @@ public final class ProtoCodec {
     if (!present || !t.hasBallot()) {
       throw new InvalidRequestException("a decided linearizable operation came without its Paxos round");
     }
+    // Node ids, shown to the client: no more than a cluster can have members.
+    if (t.getPromisedCount() > MAX_MEMBERS || t.getAcceptedCount() > MAX_MEMBERS) {
+      throw new InvalidRequestException("a Paxos round names " + Math.max(t.getPromisedCount(), t.getAcceptedCount())
+          + " replicas; a cluster has at most " + MAX_MEMBERS + " members");
+    }
     return new PaxosTrace(fromProto(t.getBallot()), t.getRounds(), t.getPromisedList(), t.getAcceptedList());
   }
 

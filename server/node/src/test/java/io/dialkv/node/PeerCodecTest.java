@@ -81,6 +81,17 @@ class PeerCodecTest {
             .setOutcome(io.dialkv.proto.v1.peer.LinearizableResponse.Outcome.COMPLETED)).build();
     assertThatThrownBy(() -> PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE, decidedWithoutRow))
         .isInstanceOf(InvalidRequestException.class).hasMessageContaining("without the row");
+    var manyNodes = io.dialkv.proto.v1.PaxosTrace.newBuilder()
+        .setBallot(ProtoCodec.toProto(new Timestamp(1, 0, 1)));
+    for (int i = 0; i < 2_000; i++) {
+      manyNodes.addAccepted(i);
+    }
+    PeerReply forgedTrace = PeerReply.newBuilder().setId(1)
+        .setLinearizable(io.dialkv.proto.v1.peer.LinearizableResponse.newBuilder().setNodeId(3)
+            .setOutcome(io.dialkv.proto.v1.peer.LinearizableResponse.Outcome.COMPLETED)
+            .setBefore(ProtoCodec.toProto(Row.EMPTY)).setPaxos(manyNodes)).build();
+    assertThatThrownBy(() -> PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE, forgedTrace))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("names 2000 replicas");
   }
 
   private static LinearizableResponse reply(LinearizableResponse response) throws Exception {
