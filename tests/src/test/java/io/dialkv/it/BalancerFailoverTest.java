@@ -121,8 +121,10 @@ class BalancerFailoverTest {
       double othersMean = (client.nodes().stream().mapToLong(NodeStats::requests).sum() - slow) / 4.0;
       log.info("least-connections with n2 slowed by 200 ms: n2 {} requests, others {} on average", slow, othersMean);
       // Least-connections evens out requests in flight, so the slow node holds as many as the others
-      // but completes them far more slowly (round-robin would give it exactly its fifth).
-      assertThat((double) slow).isLessThan(othersMean / 3);
+      // but completes them far more slowly (round-robin would give it exactly its fifth, as many as
+      // the mean of the others). How much fewer depends on how fast the others are on a busy
+      // machine (a third of the mean in most runs, 0.34 of it in a slow one), so half is the bound.
+      assertThat((double) slow).isLessThan(othersMean / 2);
     } finally {
       cluster.setResponseDelay(2, 0);
     }

@@ -77,10 +77,19 @@ class ScalingLabTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void scaleOutThroughputGrowsFromThreeToSixMachines() throws Exception {
-    Map<String, Object> r = lab("scale-out", "--nodes", "3,6", "--seconds", "10");
+    Map<String, Object> r = lab("scale-out", "--nodes", "3,6", "--seconds", "10", "--in-flight-per-node", "128");
     // Grows, but far from linearly on machines this small: see the README's scaling section.
     assertThat(quorum(r, 6)).isGreaterThan(quorum(r, 3));
+    // Each figure says where the nodes' CPU went: most of it on their request loops.
+    Map<String, Object> byNodes = (Map<String, Object>) ((Map<String, Object>) r.get("results")).get("by_nodes");
+    Map<String, Object> quorum3 = (Map<String, Object>) ((Map<String, Object>) byNodes.get("3")).get("QUORUM");
+    Map<String, Object> profile = (Map<String, Object>) quorum3.get("cpuProfile");
+    Map<String, Number> byThread = (Map<String, Number>) profile.get("millisPerOpByThread");
+    double total = byThread.values().stream().mapToDouble(Number::doubleValue).sum();
+    assertThat(byThread.get("request loop").doubleValue()).isGreaterThan(0.5 * total);
+    assertThat(((Number) profile.get("kernelShare")).doubleValue()).isBetween(0.0, 1.0);
   }
 
   @Test

@@ -4,11 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
 import io.dialkv.harness.ProcessCluster;
 import io.dialkv.harness.machine.Machines;
+import io.dialkv.harness.machine.ThreadCpu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -150,6 +152,8 @@ final class Lab {
   /** Saturated throughput: a closed loop with enough requests in flight to keep every node busy. */
   Measurement capacity(LabCluster c, String level, int concurrency) throws IOException, InterruptedException {
     long nodesCpu = nodesCpuNanos(c);
+    long[] userSystem = nodesUserSystemNanos(c);
+    ThreadCpu.Sample threads = nodesThreads(c);
     int warmup = Math.max(2000, concurrency * 40);
     // What the machines can do: the client sends all it has, without its own limit per node.
     Map<String, Object> r = c.bench(List.of("-c", level, "--concurrency", String.valueOf(concurrency),
@@ -158,8 +162,53 @@ final class Lab {
     // The nodes' CPU over the whole bench (preload of 10,000 keys, warm-up, measurement) per request.
     double requests = 10_000 + warmup + num(r, "ops");
     double cpuPerOp = (nodesCpuNanos(c) - nodesCpu) / 1e6 / requests;
-    return new Measurement(level, num(r, "ops_per_second"), num(r, "p50_ms"), num(r, "p99_ms"), (long) num(r, "errors"),
-        num(r, "client_cpu_busy"), cpuPerOp);
+    long[] userSystemAfter = nodesUserSystemNanos(c);
+    ThreadCpu.Sample used = nodesThreads(c).minus(threads);
+    return new Measurement(level, concurrency, num(r, "ops_per_second"), num(r, "p50_ms"), num(r, "p99_ms"), (long) num(r, "errors"),
+        num(r, "client_cpu_busy"), cpuPerOp, CpuProfile.of(used, userSystemAfter[0] - userSystem[0],
+            userSystemAfter[1] - userSystem[1], requests));
+  }
+
+  private static long[] nodesUserSystemNanos(LabCluster c) {
+    long[] sum = new long[2];
+    for (int id : c.cluster.nodeIds()) {
+      long[] us = c.machines.group(id).userSystemNanos();
+      sum[0] += Math.max(0, us[0]);
+      sum[1] += Math.max(0, us[1]);
+    }
+    return sum;
+  }
+
+  private static ThreadCpu.Sample nodesThreads(LabCluster c) {
+    ThreadCpu.Sample sum = ThreadCpu.Sample.empty();
+    for (int id : c.cluster.nodeIds()) {
+      sum = sum.plus(ThreadCpu.of(c.machines.group(id).pids()));
+    }
+    return sum;
+  }
+
+  /**
+   * Where the nodes' CPU went per request, all nodes together: milliseconds per kind of thread,
+   * the share spent in the kernel, and how many times the request loops were woken per request.
+   */
+  record CpuProfile(Map<String, Double> millisPerOpByThread, double kernelShare, double loopWakeupsPerOp) {
+    static CpuProfile of(ThreadCpu.Sample used, long userNanos, long systemNanos, double requests) {
+      Map<String, Double> byKind = new LinkedHashMap<>();
+      for (ThreadCpu.Kind k : ThreadCpu.Kind.values()) {
+        byKind.put(k.label(), used.cpuNanos().get(k) / 1e6 / requests);
+      }
+      double total = userNanos + systemNanos;
+      return new CpuProfile(byKind, total > 0 ? systemNanos / total : Double.NaN,
+          used.timesScheduled().get(ThreadCpu.Kind.REQUEST_LOOP) / requests);
+    }
+
+    /** "request loop 0.41, JIT compiler 0.12, ... ms; kernel 31%; 2.1 loop wake-ups" */
+    String summary() {
+      StringBuilder b = new StringBuilder();
+      millisPerOpByThread.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
+          .append(String.format("%.2f", v)));
+      return b + String.format(" ms; kernel %.0f%%; %.1f loop wake-ups", 100 * kernelShare, loopWakeupsPerOp);
+    }
   }
 
   private static long nodesCpuNanos(LabCluster c) {
@@ -183,8 +232,8 @@ final class Lab {
   }
 
   /** One closed-loop figure. */
-  record Measurement(String level, double opsPerSecond, double p50Millis, double p99Millis, long errors,
-      double clientBusy, double nodeCpuMillisPerOp) {}
+  record Measurement(String level, int inFlight, double opsPerSecond, double p50Millis, double p99Millis, long errors,
+      double clientBusy, double nodeCpuMillisPerOp, CpuProfile cpuProfile) {}
 
   static double num(Map<String, Object> json, String key) {
     Object v = json.get(key);

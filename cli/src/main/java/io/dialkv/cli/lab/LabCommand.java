@@ -64,6 +64,11 @@ public final class LabCommand implements Callable<Integer> {
   @Option(names = "--nodes", split = ",", defaultValue = "1,2,3,4,6,8", description = "Cluster sizes for scale-out (default: ${DEFAULT-VALUE}).")
   List<Integer> nodes;
 
+  @Option(names = "--in-flight-per-node", split = ",", defaultValue = "64,128,256",
+      description = "Requests in flight per node in scale-out's closed loops; each is measured and the best kept "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<Integer> inFlightPerNode;
+
   @Option(names = "--cpu-steps", split = ",", defaultValue = "0.25,0.5,1,1.5,2", description = "Machine sizes for scale-up (default: ${DEFAULT-VALUE}).")
   List<Double> cpuSteps;
 
@@ -88,8 +93,8 @@ public final class LabCommand implements Callable<Integer> {
   Path cliJar;
 
   /** What the experiments are given. */
-  record Options(List<Integer> nodes, double cpusPerNode, double influxCpus, List<Double> cpuSteps, double budget,
-      int joins) {}
+  record Options(List<Integer> nodes, List<Integer> inFlightPerNode, double cpusPerNode, double influxCpus,
+      List<Double> cpuSteps, double budget, int joins) {}
 
   @Override
   public Integer call() throws Exception {
@@ -122,7 +127,8 @@ public final class LabCommand implements Callable<Integer> {
       Lab lab = new Lab(new Lab.Settings(node, cli, dir, seconds, clientCpus, linkDelayMillis));
       w.printf("lab: %s -> %s%n", name, dir.toAbsolutePath());
       w.flush();
-      Experiment e = new Experiments(lab).run(name, new Options(nodes, cpusPerNode, influxCpus, cpuSteps, budget, joins));
+      Experiment e = new Experiments(lab).run(name, new Options(nodes, inFlightPerNode, cpusPerNode, influxCpus, cpuSteps, budget,
+          joins));
       Map<String, Object> setup = new LinkedHashMap<>();
       setup.put("host_cores", Runtime.getRuntime().availableProcessors());
       setup.put("cgroups", Cgroup.kind());
@@ -152,6 +158,9 @@ public final class LabCommand implements Callable<Integer> {
     }
     if (nodes.isEmpty() || nodes.stream().anyMatch(n -> n < 1 || n > 32)) {
       return "--nodes must be sizes of 1 to 32, got " + nodes;
+    }
+    if (inFlightPerNode.isEmpty() || inFlightPerNode.stream().anyMatch(c -> c < 1 || c > 256)) {
+      return "--in-flight-per-node must be 1 to 256 requests each, got " + inFlightPerNode;
     }
     if (cpuSteps.isEmpty() || cpuSteps.stream().anyMatch(c -> !(c >= 0.05 && c <= 64))) {
       return "--cpu-steps must be 0.05 to 64 cores each, got " + cpuSteps;

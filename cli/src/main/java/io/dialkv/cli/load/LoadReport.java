@@ -107,6 +107,7 @@ public final class LoadReport {
     o.put("max_ms", ms(s.okNanos(100)));
     o.put("failed_p99_ms", ms(s.errorNanos(99)));
     o.put("refused_p99_ms", ms(s.refusedNanos(99)));
+    o.put("send_lag_p99_ms", ms(s.sendLagNanos(99)));
     if (t < 0) {
       o.put("examples", s.examples());
     }
@@ -129,6 +130,8 @@ public final class LoadReport {
     out.printf("goodput     %.0f ops/s (%.1f%% of offered)%n", t.ok() / seconds, t.due() == 0 ? 0.0 : 100.0 * t.ok() / t.due());
     out.printf("latency     p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms (from when each request was due)%n",
         ms(t.okNanos(50)), ms(t.okNanos(99)), ms(t.okNanos(99.9)), ms(t.okNanos(100)));
+    out.printf("sent late   p99 %.2f ms  max %.2f ms (this load generator's own delay, in every latency above)%n",
+        ms(t.sendLagNanos(99)), ms(t.sendLagNanos(100)));
     out.printf("errors      %d%s%s%n", t.failed(), t.errors().isEmpty() ? "" : " " + t.errors(),
         t.failed() == 0 ? "" : String.format(", answered in p99 %.2f ms", ms(t.errorNanos(99))));
     if (t.errors().containsKey(OpenLoop.REFUSED)) {

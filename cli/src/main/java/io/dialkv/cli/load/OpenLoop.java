@@ -63,6 +63,7 @@ public final class OpenLoop {
     final Histogram okLatency = new Histogram(3_600_000_000_000L, 3);
     final Histogram errorLatency = new Histogram(3_600_000_000_000L, 3);
     final Histogram refusedLatency = new Histogram(3_600_000_000_000L, 3);
+    final Histogram sendLag = new Histogram(3_600_000_000_000L, 3);
 
     public long due() {
       return due;
@@ -95,6 +96,14 @@ public final class OpenLoop {
      */
     public long refusedNanos(double percentile) {
       return refusedLatency.getTotalCount() == 0 ? 0 : refusedLatency.getValueAtPercentile(percentile);
+    }
+
+    /**
+     * How late this sender was in sending, nanoseconds, at a percentile: the part of every latency
+     * that is the load generator's own and not the cluster's (near zero unless it is short of CPU).
+     */
+    public long sendLagNanos(double percentile) {
+      return sendLag.getTotalCount() == 0 ? 0 : sendLag.getValueAtPercentile(percentile);
     }
 
     /** The first message of each kind of failure, for a person to read. */
@@ -144,8 +153,10 @@ public final class OpenLoop {
       long due = start + dueOffset;
       ticker.sleepUntil(due);
       Second second = seconds.get((int) Math.min(secondsCount - 1, dueOffset / 1_000_000_000L));
+      long lag = ticker.nanoTime() - due;
       synchronized (second) {
         second.due++;
+        second.sendLag.recordValue(Math.max(0, lag));
       }
       long now = outstanding.incrementAndGet();
       maxOutstanding = Math.max(maxOutstanding, now);
@@ -198,6 +209,7 @@ public final class OpenLoop {
         sum.okLatency.add(s.okLatency);
         sum.errorLatency.add(s.errorLatency);
         sum.refusedLatency.add(s.refusedLatency);
+        sum.sendLag.add(s.sendLag);
       }
     }
     return new Result(schedule, seconds, sum, maxOutstanding);

@@ -45,6 +45,10 @@ class OpenLoopTest {
     assertThat(second.okLatency.getCountBetweenValues(9 * MS, 200 * MS)).isEqualTo(10);
     assertThat(second.okLatency.getCountAtValue(0)).isEqualTo(90);
     // A closed loop timing each request from when it was sent would have seen one slow request.
+    // The sender's own lateness is kept apart: 6..14 went 90..10 ms late, the rest on time.
+    assertThat(second.sendLagNanos(100)).isBetween(89 * MS, 91 * MS);
+    assertThat(second.sendLag.getCountAtValue(0)).isEqualTo(91);
+    assertThat(result.total().sendLagNanos(99)).isBetween(79 * MS, 91 * MS);
   }
 
   @Test
