@@ -4,6 +4,7 @@ import io.dialkv.core.admission.AdmissionControl;
 import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.security.Tls;
+import io.grpc.netty.shaded.io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -278,13 +279,31 @@ public final class NodeMain implements Callable<Integer> {
   boolean testMode;
 
   static final int PEER_PORT_OFFSET = 1000;
-  // Netty reads this when it first loads: set before anything touches the network.
+  // Netty reads these when it first loads: set before anything touches the network.
   private static final String NETTY_MAX_DIRECT_MEMORY = "io.grpc.netty.shaded.io.netty.maxDirectMemory";
+  private static final String NETTY_REFLECTION = "io.grpc.netty.shaded.io.netty.tryReflectionSetAccessible";
 
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * Caps the network buffers at {@code --max-direct-memory-mb}, counted by Netty itself. Left to the
+   * JDK's own direct-memory accounting, an allocation that does not fit runs a GC and sleeps for up
+   * to half a second before it fails, on the node's only event loop: a client that fills the buffers
+   * with unfinished requests then stalls the node for minutes after it leaves, as every stream it
+   * left behind fails that way in turn. Netty's own count fails at once, and the connection that
+   * asked is closed. It needs {@code java.nio} open to Netty, which the node jar's manifest does.
+   */
+  private void capNetworkBuffers() {
+    if (System.getProperty(NETTY_MAX_DIRECT_MEMORY) == null) {
+      System.setProperty(NETTY_MAX_DIRECT_MEMORY, String.valueOf(maxDirectMemoryMb << 20));
+    }
+    if (System.getProperty(NETTY_REFLECTION) == null) {
+      System.setProperty(NETTY_REFLECTION, "true");
+    }
   }
 
   static CommandLine commandLine() {
@@ -300,9 +319,7 @@ public final class NodeMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (System.getProperty(NETTY_MAX_DIRECT_MEMORY) == null) {
-      System.setProperty(NETTY_MAX_DIRECT_MEMORY, String.valueOf(maxDirectMemoryMb << 20));
-    }
+    capNetworkBuffers();
     InetSocketAddress listenAddress = parseAddress(listen);
     String clientAddress = advertise != null ? advertise : listen;
     InetSocketAddress peerAddress = parseAddress(peerListen != null ? peerListen : defaultPeerListen(listen));
@@ -381,6 +398,11 @@ public final class NodeMain implements Callable<Integer> {
             config, listenAddress, dataDir,
             new NodeServer.Options(syncWrites, testMode, join != null, reflection, peerAddress, security,
                 maxConnections, Duration.ofMillis(linkDelayMillis)));
+    if (!PlatformDependent.useDirectBufferNoCleaner()) {
+      log.warn("n{}: network buffers are not counted against --max-direct-memory-mb (run the node with "
+          + "'java -jar', or add --add-opens java.base/java.nio=ALL-UNNAMED): when the JVM's direct memory "
+          + "runs out, the event loop stalls instead of closing the connection that asked", nodeId);
+    }
     if (linkDelayMillis > 0) {
       log.warn("n{}: every message to and from a peer is held {} ms (--link-delay-ms)", nodeId, linkDelayMillis);
     }
