@@ -1,5 +1,6 @@
 package io.dialkv.cli;
 
+import io.dialkv.cli.load.ClosedLoop;
 import io.dialkv.cli.load.LoadReport;
 import io.dialkv.cli.load.OpenLoop;
 import io.dialkv.cli.load.RateSchedule;
@@ -8,18 +9,14 @@ import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.DialException;
 import io.dialkv.proto.v1.Consistency;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--warmup-ops", defaultValue = "20000", description = "Operations run first and not measured (default: ${DEFAULT-VALUE}).")
   long warmupOps;
+
+  @Option(names = "--warmup-time", paramLabel = "DURATION",
+      description = "Warm up for this long (30s, 2m) instead of for --warmup-ops operations.")
+  String warmupTime;
 
   @Option(names = "--concurrency", defaultValue = "64", description = "Requests in flight (default: ${DEFAULT-VALUE}).")
   int concurrency;
@@ -121,7 +122,11 @@ final class BenchCommand implements Callable<Integer> {
         Run load = new Run(c, consistency, value, 0.0, keys, true, false);
         load.execute(keys, concurrency);
       }
-      if (warmupOps > 0) {
+      if (warmupTime != null) {
+        Run warmup = new Run(c, consistency, value, readRatio, keys, false, cas);
+        warmup.limit(RateSchedule.parseDuration(warmupTime));
+        warmup.execute(Long.MAX_VALUE, concurrency);
+      } else if (warmupOps > 0) {
         new Run(c, consistency, value, readRatio, keys, false, cas).execute(warmupOps, concurrency);
       }
       if (rate != null) {
@@ -129,16 +134,15 @@ final class BenchCommand implements Callable<Integer> {
       }
       Run run = new Run(c, consistency, value, readRatio, keys, false, cas);
       Map<String, Long> before = requestsPerNode(c);
-      long start = System.nanoTime();
       if (timeLimit != null) {
-        run.stopAt(start + RateSchedule.parseDuration(timeLimit).toNanos());
+        run.limit(RateSchedule.parseDuration(timeLimit));
       }
-      run.execute(ops, concurrency);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Histogram h = run.latencies.getIntervalHistogram();
-      long failed = run.errors.values().stream().mapToLong(LongAdder::sum).sum();
-      long done = h.getTotalCount();
-      double opsPerSecond = (done - failed) / seconds;
+      ClosedLoop.Result result = run.execute(ops, concurrency);
+      double seconds = result.seconds();
+      Histogram h = result.latencies();
+      long failed = result.failed();
+      long done = result.done();
+      double opsPerSecond = result.opsPerSecond();
       Map<String, Long> sent = requestsPerNode(c);
       sent.replaceAll((node, n) -> n - before.getOrDefault(node, 0L));
       if (client.json()) {
@@ -158,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("latency     p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n",
             ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
             ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
-        out.printf("errors      %d%s%n", failed, failed == 0 ? "" : " " + new TreeMap<>(run.errors));
+        out.printf("errors      %d%s%n", failed, failed == 0 ? "" : " " + result.errors());
         long total = sent.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder line = new StringBuilder();
         sent.forEach((node, n) -> line.append(String.format("  %s %.1f%%", node, total == 0 ? 0.0 : 100.0 * n / total)));
@@ -256,6 +260,13 @@ final class BenchCommand implements Callable<Integer> {
         return "--time-limit: " + e.getMessage();
       }
     }
+    if (warmupTime != null) {
+      try {
+        RateSchedule.parseDuration(warmupTime);
+      } catch (IllegalArgumentException e) {
+        return "--warmup-time: " + e.getMessage();
+      }
+    }
     if (maxOutstanding < 1 || maxOutstanding > 1_000_000) {
       return "--max-outstanding must be 1 to 1000000, got " + maxOutstanding;
     }
@@ -279,8 +290,11 @@ final class BenchCommand implements Callable<Integer> {
     return nanos / 1e6;
   }
 
-  /** One phase: a fixed number of operations with a fixed number in flight. */
+  /** One phase: a closed loop over a read/write mix, or over compare-and-sets on fresh keys. */
   private static final class Run {
+    private static final AtomicLong CAS_KEYS = new AtomicLong();
+    private static final ClosedLoop LOOP = new ClosedLoop(BenchCommand::kindOf,
+        cause -> cause instanceof DialException d && d.kind() == DialException.Kind.OVERLOADED);
     private final DialClient client;
     private final Consistency level;
     private final byte[] value;
@@ -288,18 +302,12 @@ final class BenchCommand implements Callable<Integer> {
     private final int keys;
     private final boolean sequentialWrites;
     private final boolean cas;
-    private final AtomicLong issued = new AtomicLong();
-    private static final AtomicLong CAS_KEYS = new AtomicLong();
-    private static final java.util.concurrent.Executor OVERLOAD_PAUSE =
-        CompletableFuture.delayedExecutor(5, TimeUnit.MILLISECONDS);
-    private final Recorder latencies = new Recorder(3);
-    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final SplittableRandom random = new SplittableRandom(42);
-    private volatile long stopAtNanos = Long.MAX_VALUE;
+    private Duration limit;
 
-    /** No request is sent after this time; those in flight complete. */
-    void stopAt(long nanos) {
-      stopAtNanos = nanos;
+    /** No request is sent after this long; those in flight complete. */
+    void limit(Duration limit) {
+      this.limit = limit;
     }
 
     Run(DialClient client, Consistency level, byte[] value, double readRatio, int keys, boolean sequentialWrites,
@@ -313,52 +321,22 @@ final class BenchCommand implements Callable<Integer> {
       this.sequentialWrites = sequentialWrites;
     }
 
-    void execute(long total, int concurrency) throws InterruptedException {
-      CountDownLatch done = new CountDownLatch(concurrency);
-      for (int i = 0; i < concurrency; i++) {
-        next(total, done);
-      }
-      if (!done.await(30, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("bench did not finish in 30 minutes");
-      }
+    ClosedLoop.Result execute(long total, int concurrency) throws InterruptedException {
+      return LOOP.run(this::request, total, concurrency, limit);
     }
 
-    private void next(long total, CountDownLatch done) {
-      long n = issued.getAndIncrement();
-      long stop = stopAtNanos;
-      if (n >= total || stop != Long.MAX_VALUE && System.nanoTime() - stop > 0) {
-        done.countDown();
-        return;
-      }
+    private CompletableFuture<?> request(long n) {
       boolean read;
       int key;
       synchronized (random) {
         read = random.nextDouble() < readRatio;
         key = sequentialWrites ? (int) n : random.nextInt(keys);
       }
+      if (cas) {
+        return client.compareAndSetAsync("bench-cas-" + System.nanoTime() + "-" + CAS_KEYS.incrementAndGet(), null, value);
+      }
       String k = "bench-" + key;
-      long start = System.nanoTime();
-      CompletableFuture<?> op =
-          cas ? client.compareAndSetAsync("bench-cas-" + System.nanoTime() + "-" + CAS_KEYS.incrementAndGet(), null, value)
-              : read ? client.getAsync(k, level, false) : client.putAsync(k, value, level);
-      op.whenComplete(
-          (r, failure) -> {
-            latencies.recordValue(System.nanoTime() - start);
-            if (failure != null) {
-              Throwable cause =
-                  failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                      ? failure.getCause()
-                      : failure;
-              String kind = cause instanceof DialException d ? d.kind().name() : cause.getClass().getSimpleName();
-              errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
-              if (cause instanceof DialException d && d.kind() == DialException.Kind.OVERLOADED) {
-                // Refused, nothing done: wait a little rather than ask again in a tight loop.
-                CompletableFuture.runAsync(() -> next(total, done), OVERLOAD_PAUSE);
-                return;
-              }
-            }
-            next(total, done);
-          });
+      return read ? client.getAsync(k, level, false) : client.putAsync(k, value, level);
     }
   }
 }

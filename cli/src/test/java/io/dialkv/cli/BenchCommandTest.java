@@ -39,6 +39,8 @@ class BenchCommandTest {
     assertThat(parse("--rate", "lots").invalidOptions()).contains("--rate: rate 'lots' is not OPS_PER_S");
     assertThat(parse("--rate", "100", "--duration", "soon").invalidOptions()).contains("duration 'soon' is not a number");
     assertThat(parse("--verify").invalidOptions()).contains("--verify needs --rate");
+    assertThat(parse("--warmup-time", "20s").invalidOptions()).isNull();
+    assertThat(parse("--warmup-time", "a while").invalidOptions()).contains("--warmup-time:");
     assertThat(parse("--rate", "100", "--max-outstanding", "0").invalidOptions()).contains("--max-outstanding must be 1 to");
   }
 
