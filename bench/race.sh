@@ -126,7 +126,7 @@ dialkv_rows() { # dialkv_rows STORE_NAME ROW...
     log "$name $row"
     local line
     line="$(DIALKV_CLUSTER=race DIALKV_CLI_JAVA_OPTS="$CLIENT_OPTS" "$ROOT/cluster-scripts/dialkv" bench "${level[@]}" \
-        --json "$preload" --keys "$keys" --value-size 200 --concurrency 64 --warmup-time "${warmup}s" \
+        -o json "$preload" --keys "$keys" --value-size 200 --concurrency 64 --warmup-time "${warmup}s" \
         --ops 1000000000 --time-limit "${seconds}s" 2>> "$OUT/dialkv-bench.log" | grep '^{' || true)"
     [ -n "$line" ] || { echo "error: dialkv bench printed no result for $row (see $OUT/dialkv-bench.log)" >&2; exit 1; }
     echo "{\"store\": \"$name\", \"workload\": \"$row\", ${line#\{}" >> "$RESULTS"
@@ -153,6 +153,7 @@ if has dialkv; then
     name="dialkv --sync-writes"
     [ "$sync" = on ] && name=dialkv
     dialkv_rows "$name" write-quorum write-linearizable cas
+    cp -r "$ROOT/.dialkv/race/logs" "$OUT/dialkv-sync-logs" 2>/dev/null || true
     stop_started
   fi
 fi
