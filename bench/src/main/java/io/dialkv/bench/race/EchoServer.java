@@ -1,15 +1,12 @@
 package io.dialkv.bench.race;
 
+import io.dialkv.proto.RawBytes;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,8 +21,8 @@ final class EchoServer implements Callable<Integer> {
   static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY)
       .setFullMethodName("race.Echo/Echo")
-      .setRequestMarshaller(Bytes.MARSHALLER)
-      .setResponseMarshaller(Bytes.MARSHALLER)
+      .setRequestMarshaller(RawBytes.MARSHALLER)
+      .setResponseMarshaller(RawBytes.MARSHALLER)
       .build();
 
   @Option(names = "--port", required = true, description = "Port to listen on.")
@@ -44,24 +41,5 @@ final class EchoServer implements Callable<Integer> {
     System.out.println("echo server on port " + port);
     server.awaitTermination();
     return 0;
-  }
-
-  /** Messages as they are: the echo's bytes are neither parsed nor built. */
-  static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    static final Bytes MARSHALLER = new Bytes();
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }
