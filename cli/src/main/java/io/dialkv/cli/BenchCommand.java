@@ -13,8 +13,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -122,12 +122,12 @@ final class BenchCommand implements Callable<Integer> {
         Run load = new Run(c, consistency, value, 0.0, keys, true, false);
         load.execute(keys, concurrency);
       }
-      if (warmupTime != null) {
+      if (warmupTime != null || warmupOps > 0) {
         Run warmup = new Run(c, consistency, value, readRatio, keys, false, cas);
-        warmup.limit(RateSchedule.parseDuration(warmupTime));
-        warmup.execute(Long.MAX_VALUE, concurrency);
-      } else if (warmupOps > 0) {
-        new Run(c, consistency, value, readRatio, keys, false, cas).execute(warmupOps, concurrency);
+        if (warmupTime != null) {
+          warmup.limit(RateSchedule.parseDuration(warmupTime));
+        }
+        warmup.execute(warmupTime != null ? Long.MAX_VALUE : warmupOps, concurrency);
       }
       if (rate != null) {
         return openLoop(c, consistency, value, out);

@@ -20,6 +20,8 @@ import picocli.CommandLine.Option;
     description = {"Run the race's workloads against a running echo server, etcd or Cassandra.",
         "Prints one JSON line per workload: ops_per_second, p50_ms, p99_ms, errors."})
 final class LoadCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--store", required = true, description = "echo, etcd or cassandra.")
   String store;
 
@@ -66,7 +68,7 @@ final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (keys < 1 || valueSize < 0 || concurrency < 1 || seconds < 1 || warmupSeconds < 0) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--keys, --concurrency and --seconds must be at least 1, --value-size and --warmup-seconds at least 0");
     }
     byte[] value = new byte[valueSize];

@@ -16,6 +16,12 @@ import picocli.CommandLine.Command;
     description = "Drive etcd, Cassandra or a gRPC echo with the workloads dialkv's bench runs, and tabulate.")
 public final class Race {
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Race()).execute(args));
+    CommandLine cli = new CommandLine(new Race());
+    // A store that is down or a workload it lacks is a message, not a stack trace.
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("race: " + e.getMessage());
+      return 1;
+    });
+    System.exit(cli.execute(args));
   }
 }
