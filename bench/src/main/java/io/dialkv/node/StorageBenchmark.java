@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What a replica's RocksDB storage costs per call, on 10,000 keys of 200-byte rows (the data fits
  * in memory, as in the race): a row read and write, as every QUORUM write does once each; the
- * Paxos state read and write an acceptor does at each of prepare, propose and commit; and a
- * commit's row and Paxos state written together in one batch.
+ * Paxos state read and write an acceptor does at each of prepare, propose and commit. With and
+ * without the memory of recently used rows and Paxos states kept beside RocksDB ({@code cacheMb}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,6 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class StorageBenchmark {
   private static final int KEYS = 10_000;
+
+  @Param({"0", "64"})
+  public int cacheMb;
 
   private Path directory;
   private RocksDbStorage storage;
@@ -50,7 +54,7 @@ public class StorageBenchmark {
   @Setup(Level.Trial)
   public void open() throws IOException {
     directory = Files.createTempDirectory("dialkv-storage-bench");
-    storage = RocksDbStorage.open(directory, false);
+    storage = RocksDbStorage.open(directory, false, (long) cacheMb << 20);
     keys = new String[KEYS];
     Timestamp at = new Timestamp(1_700_000_000_000L, 0, 1);
     row = Row.of(Map.of("value", Cell.live(new byte[200], at)));

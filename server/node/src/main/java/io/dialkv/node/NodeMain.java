@@ -226,6 +226,14 @@ public final class NodeMain implements Callable<Integer> {
   long maxDirectMemoryMb;
 
   @Option(
+      names = "--cache-mb",
+      defaultValue = "64",
+      description = "Memory for the rows and Paxos states a replica used last, kept beside RocksDB so that "
+          + "a read or the next step of a Paxos round does not search the disk's tables (default: "
+          + "${DEFAULT-VALUE}; 0: none; at most 1024). Taken from the heap: leave room for it in -Xmx.")
+  long cacheMb;
+
+  @Option(
       names = "--hint-window-s",
       defaultValue = "10800",
       description =
@@ -343,6 +351,11 @@ public final class NodeMain implements Callable<Integer> {
     if (linkDelayMillis < 0 || linkDelayMillis > 10_000) {
       throw new IllegalArgumentException("--link-delay-ms must be 0 to 10000, got " + linkDelayMillis);
     }
+    long heapMb = Runtime.getRuntime().maxMemory() >> 20;
+    if (cacheMb < 0 || cacheMb > 1024 || cacheMb > heapMb / 2) {
+      throw new IllegalArgumentException("--cache-mb must be 0 to 1024 and at most half the heap (" + heapMb
+          + " MB; java -Xmx sets it), got " + cacheMb);
+    }
     if ((peers == null) == (join == null)) {
       throw new IllegalArgumentException(
           "give either --peers (the members of a new cluster) or --join (nodes of a running cluster)");
@@ -397,7 +410,7 @@ public final class NodeMain implements Callable<Integer> {
         NodeServer.start(
             config, listenAddress, dataDir,
             new NodeServer.Options(syncWrites, testMode, join != null, reflection, peerAddress, security,
-                maxConnections, Duration.ofMillis(linkDelayMillis)));
+                maxConnections, Duration.ofMillis(linkDelayMillis), cacheMb << 20));
     if (!PlatformDependent.useDirectBufferNoCleaner()) {
       log.warn("n{}: network buffers are not counted against --max-direct-memory-mb (run the node with "
           + "'java -jar', or add --add-opens java.base/java.nio=ALL-UNNAMED): when the JVM's direct memory "

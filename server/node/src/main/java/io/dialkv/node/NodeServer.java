@@ -78,33 +78,39 @@ public final class NodeServer implements AutoCloseable {
    * @param maxConnections the most client connections open at once
    * @param linkDelay added to every message to a peer and to every answer from one (zero: none):
    *     machines far apart, emulated
+   * @param cacheBytes memory for recently used rows and Paxos states beside RocksDB (0: none)
    */
   public record Options(boolean syncWrites, boolean testMode, boolean join, boolean reflection,
-      InetSocketAddress peerListen, Security security, int maxConnections, Duration linkDelay) {
+      InetSocketAddress peerListen, Security security, int maxConnections, Duration linkDelay, long cacheBytes) {
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public static Options defaults() {
-      return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS, Duration.ZERO);
+      return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS, Duration.ZERO,
+          RocksDbStorage.DEFAULT_CACHE_BYTES);
     }
 
     public Options withSecurity(Security s) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections, linkDelay);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections, linkDelay, cacheBytes);
     }
 
     public Options withTestMode(boolean on) {
-      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections, linkDelay);
+      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections, linkDelay, cacheBytes);
     }
 
     public Options withReflection(boolean on) {
-      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections, linkDelay);
+      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections, linkDelay, cacheBytes);
     }
 
     public Options withLinkDelay(Duration delay) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, delay);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, delay, cacheBytes);
+    }
+
+    public Options withCacheBytes(long bytes) {
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, linkDelay, bytes);
     }
 
     public Options withMaxConnections(int max) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max, linkDelay);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max, linkDelay, cacheBytes);
     }
   }
 
@@ -119,7 +125,7 @@ public final class NodeServer implements AutoCloseable {
         : NodeMain.parseAddress(config.members().get(config.nodeId()));
     int peerMessageBytes = config.limits().peerMessageBytes();
     this.loop = new EventLoopScheduler("dialkv-n" + config.nodeId() + "-loop");
-    this.storage = RocksDbStorage.open(dataDir, options.syncWrites());
+    this.storage = RocksDbStorage.open(dataDir, options.syncWrites(), options.cacheBytes());
     LinkRules links = new LinkRules();
     links.delay(options.linkDelay());
     SystemClock clock = new SystemClock();

@@ -30,15 +30,25 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteOptions;
 
 /**
- * Rows in RocksDB, one entry per row key, encoded as the {@code peer.Row} protobuf. Every put goes
- * through RocksDB's write-ahead log before it returns, so a killed process loses no acknowledged
- * write. With {@code syncWrites} the log is also fsync'd before a write is acknowledged, which
- * survives power loss: by group commit ({@link GroupCommit}, through {@link #synced}), one fsync
- * for all the writes that arrived while the last one ran. The rare writes of cluster metadata
- * (members, repair history) are synced on their own, before they return.
+ * Rows in RocksDB, one entry per row key, encoded as the {@code peer.Row} protobuf. Every write
+ * goes through RocksDB's write-ahead log, and a write is acknowledged only once {@link #synced}
+ * says its log record is out of the process, so a killed process loses no acknowledged write.
  *
- * <p>Under group commit a write is visible to reads on this node a moment before it is synced;
- * it is acknowledged only after.
+ * <p>Without {@code syncWrites} the log is written out to the operating system once per turn of
+ * the node's event loop, not once per write: a turn that stores twenty records makes one system
+ * call, not twenty. With {@code syncWrites} the log is also fsync'd before a write is
+ * acknowledged, which survives power loss: by group commit ({@link GroupCommit}), one fsync for
+ * all the writes that arrived while the last one ran. The rare writes of cluster metadata
+ * (members, repair history) and hints are written out (and with {@code syncWrites} synced) on
+ * their own, before they return.
+ *
+ * <p>Either way a write is visible to reads on this node a moment before it is durable; it is
+ * acknowledged only after.
+ *
+ * <p>Recently used rows and Paxos states are kept in memory beside RocksDB ({@link RecentlyUsed},
+ * written through, bounded in bytes): a replica reads a key's row to merge every write into it and
+ * its Paxos state at each of prepare, propose and commit, and a read from RocksDB's memtable costs
+ * a skip-list search and a decoding each time.
  */
 public final class RocksDbStorage implements Storage {
   static {
@@ -57,10 +67,22 @@ public final class RocksDbStorage implements Storage {
   private final ColumnFamilyHandle hints;
   private final ColumnFamilyHandle meta;
   private final Path directory;
+  private final RecentlyUsed recentRows;
+  private final RecentlyUsed recentPaxos;
+  // Without syncWrites: the log is written out by a task at the end of the loop's turn, which
+  // completes this; null while nothing waits to be written out.
+  private CompletableFuture<Void> logWrite;
+  private boolean logBuffered;
 
-  private RocksDbStorage(Path directory, boolean syncWrites) throws RocksDBException {
+  /** Memory for recently used rows and Paxos states unless told otherwise. */
+  public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+
+  private RocksDbStorage(Path directory, boolean syncWrites, long cacheBytes) throws RocksDBException {
     this.directory = directory;
-    this.options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    // Under group commit the sync thread writes the log out as it syncs; otherwise the log is
+    // written once per loop turn (see the class comment).
+    this.options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setManualWalFlush(!syncWrites);
     this.familyOptions = new ColumnFamilyOptions();
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(false);
     this.metaWriteOptions = new WriteOptions().setSync(syncWrites).setDisableWAL(false);
@@ -77,18 +99,68 @@ public final class RocksDbStorage implements Storage {
     this.hints = handles.get(2);
     this.meta = handles.get(3);
     this.groupCommit = syncWrites ? new GroupCommit("dialkv-wal-sync", db::syncWal) : null;
+    this.recentRows = new RecentlyUsed(cacheBytes * 3 / 4);
+    this.recentPaxos = new RecentlyUsed(cacheBytes / 4);
   }
 
   @Override
   public CompletableFuture<Void> synced(Executor loop) {
-    return groupCommit == null ? CompletableFuture.completedFuture(null) : groupCommit.request(loop);
+    if (groupCommit != null) {
+      return groupCommit.request(loop);
+    }
+    if (!logBuffered) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (logWrite == null) {
+      CompletableFuture<Void> write = new CompletableFuture<>();
+      logWrite = write;
+      // Runs after the tasks already queued on the loop: everything they store goes out with it.
+      loop.execute(() -> {
+        logWrite = null;
+        try {
+          writeLogOut();
+          write.complete(null);
+        } catch (RuntimeException e) {
+          write.completeExceptionally(e);
+        }
+      });
+      return write; // the loop may have run it already
+    }
+    return logWrite;
   }
 
-  /** Opens (creating if needed) the database in the directory. */
+  /** Writes what the log holds in memory out to its file (to the OS, not synced). */
+  private void writeLogOut() {
+    if (!logBuffered) {
+      return;
+    }
+    logBuffered = false;
+    try {
+      db.flushWal(false);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("RocksDB write of the log in " + directory + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** After a write with the default options: its log record is in memory until written out. */
+  private void buffered() {
+    logBuffered = groupCommit == null;
+  }
+
+  /** Opens (creating if needed) the database in the directory, with the default cache. */
   public static RocksDbStorage open(Path directory, boolean syncWrites) {
+    return open(directory, syncWrites, DEFAULT_CACHE_BYTES);
+  }
+
+  /**
+   * Opens (creating if needed) the database in the directory.
+   *
+   * @param cacheBytes memory for recently used rows and Paxos states; 0 for none
+   */
+  public static RocksDbStorage open(Path directory, boolean syncWrites, long cacheBytes) {
     try {
       Files.createDirectories(directory);
-      return new RocksDbStorage(directory, syncWrites);
+      return new RocksDbStorage(directory, syncWrites, cacheBytes);
     } catch (RocksDBException e) {
       throw new IllegalStateException(
           "cannot open RocksDB in " + directory + ": " + e.getMessage()
@@ -102,11 +174,10 @@ public final class RocksDbStorage implements Storage {
   @Override
   public Optional<Row> get(String key) {
     try {
-      byte[] bytes = db.get(rows, key.getBytes(StandardCharsets.UTF_8));
-      if (bytes == null) {
-        return Optional.empty();
-      }
-      return Optional.of(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.Row.parseFrom(bytes)));
+      byte[] bytes = read(rows, recentRows, key);
+      return bytes == null
+          ? Optional.empty()
+          : Optional.of(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.Row.parseFrom(bytes)));
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB read of '" + key + "' failed: " + e.getMessage(), e);
     } catch (InvalidProtocolBufferException e) {
@@ -117,7 +188,7 @@ public final class RocksDbStorage implements Storage {
   @Override
   public void put(String key, Row row) {
     try {
-      db.put(rows, writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(row).toByteArray());
+      write(rows, recentRows, key, ProtoCodec.toProto(row).toByteArray());
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of '" + key + "' failed: " + e.getMessage(), e);
     }
@@ -126,7 +197,7 @@ public final class RocksDbStorage implements Storage {
   @Override
   public void delete(String key) {
     try {
-      db.delete(rows, writeOptions, key.getBytes(StandardCharsets.UTF_8));
+      write(rows, recentRows, key, null);
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB delete of '" + key + "' failed: " + e.getMessage(), e);
     }
@@ -158,6 +229,8 @@ public final class RocksDbStorage implements Storage {
     repairedAt.forEach((range, millis) -> b.putInt(range).putLong(millis));
     try {
       db.put(meta, metaWriteOptions, REPAIRED_RANGES, b.array());
+      buffered();
+      writeLogOut(); // durable when this returns, as promised
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of the repair history failed: " + e.getMessage(), e);
     }
@@ -180,6 +253,8 @@ public final class RocksDbStorage implements Storage {
     try {
       db.put(meta, metaWriteOptions, MEMBERS,
           MemberList.newBuilder().addAllMembers(ProtoCodec.toProto(members)).build().toByteArray());
+      buffered();
+      writeLogOut(); // durable when this returns, as promised
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of the membership failed: " + e.getMessage(), e);
     }
@@ -188,7 +263,7 @@ public final class RocksDbStorage implements Storage {
   @Override
   public Optional<PaxosState> getPaxos(String key) {
     try {
-      byte[] bytes = db.get(paxos, key.getBytes(StandardCharsets.UTF_8));
+      byte[] bytes = read(paxos, recentPaxos, key);
       return bytes == null
           ? Optional.empty()
           : Optional.of(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.PaxosState.parseFrom(bytes)));
@@ -202,10 +277,35 @@ public final class RocksDbStorage implements Storage {
   @Override
   public void putPaxos(String key, PaxosState state) {
     try {
-      db.put(paxos, writeOptions, key.getBytes(StandardCharsets.UTF_8), ProtoCodec.toProto(state).toByteArray());
+      write(paxos, recentPaxos, key, ProtoCodec.toProto(state).toByteArray());
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of Paxos state of '" + key + "' failed: " + e.getMessage(), e);
     }
+  }
+
+  /** What the family holds under the key, encoded, from memory if it is remembered there. */
+  private byte[] read(ColumnFamilyHandle family, RecentlyUsed recent, String key) throws RocksDBException {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    Optional<byte[]> remembered = recent.get(k);
+    if (remembered != null) {
+      return remembered.orElse(null);
+    }
+    byte[] bytes = db.get(family, k);
+    recent.put(k, bytes);
+    return bytes;
+  }
+
+  /** Stores the encoding under the key in the family, or removes the key if it is null. */
+  private void write(ColumnFamilyHandle family, RecentlyUsed recent, String key, byte[] bytes) throws RocksDBException {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    recent.forget(k); // first: after a failed write, memory must not claim what the disk may lack
+    if (bytes == null) {
+      db.delete(family, writeOptions, k);
+    } else {
+      db.put(family, writeOptions, k, bytes);
+    }
+    buffered();
+    recent.put(k, bytes);
   }
 
   /**
@@ -227,6 +327,8 @@ public final class RocksDbStorage implements Storage {
             .toByteArray();
     try {
       db.put(hints, writeOptions, hintKey(hint.target(), hint.createdMillis(), hint.sequence()), value);
+      buffered();
+      writeLogOut(); // durable when this returns, as promised; hints are rare
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB write of a hint for n" + hint.target() + " failed: " + e.getMessage(), e);
     }
@@ -258,6 +360,7 @@ public final class RocksDbStorage implements Storage {
   public void deleteHint(Hint hint) {
     try {
       db.delete(hints, writeOptions, hintKey(hint.target(), hint.createdMillis(), hint.sequence()));
+      buffered();
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB delete of a hint for n" + hint.target() + " failed: " + e.getMessage(), e);
     }
@@ -325,6 +428,7 @@ public final class RocksDbStorage implements Storage {
     if (groupCommit != null) {
       groupCommit.close();
     }
+    writeLogOut();
     handles.forEach(ColumnFamilyHandle::close);
     db.close();
     writeOptions.close();

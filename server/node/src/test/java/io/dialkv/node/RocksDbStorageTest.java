@@ -1,9 +1,21 @@
 package io.dialkv.node;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dialkv.core.data.Mutation;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.storage.StorageContract;
+import io.dialkv.core.time.Timestamp;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RocksDbStorageTest extends StorageContract {
@@ -27,6 +39,54 @@ class RocksDbStorageTest extends StorageContract {
   void close() {
     if (open != null) {
       open.close();
+    }
+  }
+
+  /** Bytes in RocksDB's write-ahead log files: what a killed process leaves behind. */
+  private static long logBytes(Path db) throws IOException {
+    try (Stream<Path> files = Files.list(db)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".log")).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
+  @Test
+  void writesReachTheLogFileOncePerLoopTurnBeforeSyncedCompletes() throws IOException {
+    RocksDbStorage storage = RocksDbStorage.open(dir.resolve("db"), false);
+    open = storage;
+    long before = logBytes(dir.resolve("db"));
+    for (int i = 0; i < 20; i++) {
+      storage.put("k" + i, Mutation.put(new byte[] {1}).at(new Timestamp(1, 0, 1)));
+    }
+    assertThat(logBytes(dir.resolve("db"))).isEqualTo(before); // still in the process
+
+    List<Runnable> loop = new ArrayList<>();
+    CompletableFuture<Void> first = storage.synced(loop::add);
+    CompletableFuture<Void> second = storage.synced(loop::add);
+    assertThat(loop).hasSize(1); // one write-out serves the whole turn
+    assertThat(first).isNotDone();
+    loop.get(0).run();
+
+    assertThat(first).isCompleted();
+    assertThat(second).isCompleted();
+    assertThat(logBytes(dir.resolve("db"))).isGreaterThan(before);
+    assertThat(storage.synced(loop::add)).isCompleted(); // nothing new to write out
+    assertThat(loop).hasSize(1);
+  }
+
+  /** The same contract with no memory of recent rows: every read goes to RocksDB. */
+  @Nested
+  class WithoutCache extends StorageContract {
+    @Override
+    protected Storage storage() {
+      open = RocksDbStorage.open(dir.resolve("nocache"), false, 0);
+      return open;
+    }
+
+    @Override
+    protected Storage reopen(Storage storage) {
+      storage.close();
+      open = RocksDbStorage.open(dir.resolve("nocache"), false, 0);
+      return open;
     }
   }
 }

@@ -134,10 +134,11 @@ final class RangeStreamer {
 
   private CompletableFuture<Void> apply(Transfer t, Map<String, Row> rows) {
     if (t.target() == selfId) {
-      // The same checks a page from a peer gets (rows within limits, timestamps within the bound).
+      // The same checks a page from a peer gets (rows within limits, timestamps within the bound),
+      // and durable before the next page, as a peer's acknowledgement is: a range this node takes
+      // over must not come back empty after a crash.
       try {
-        local.handle(new ApplyRowsRequest(t.source(), rows));
-        return CompletableFuture.completedFuture(null);
+        return local.handleDurably(new ApplyRowsRequest(t.source(), rows), scheduler::execute).thenApply(ack -> null);
       } catch (RuntimeException e) {
         return CompletableFuture.failedFuture(e);
       }

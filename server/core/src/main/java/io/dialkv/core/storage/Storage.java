@@ -24,17 +24,17 @@ public interface Storage extends AutoCloseable {
   Optional<Row> get(String key);
 
   /**
-   * Stores the row under the key, replacing what was there. When this returns the row survives a
-   * crash of the process (it is in the write-ahead log); whether it survives a power loss depends
-   * on the implementation's sync setting.
+   * Stores the row under the key, replacing what was there. Reads see it at once; it survives a
+   * crash of the process once {@link #synced} completes (whether also a power loss depends on the
+   * implementation's sync setting).
    */
   void put(String key, Row row);
 
   /**
-   * Completes, on {@code loop}, once everything stored before this call survives a power loss as
-   * well as a crash of the process, as far as this storage promises either. Storage that keeps
-   * nothing on disk, or that is not asked to sync, completes at once; one with group commit lets a
-   * single sync serve every write that waited for it.
+   * Completes, on {@code loop}, once everything stored before this call survives a crash of the
+   * process, and a power loss if this storage is asked to sync. Storage that keeps nothing on disk
+   * completes at once; one that batches lets a single write-out or sync serve every write that
+   * waited for it. Anything that acknowledges a write waits for this first.
    */
   default CompletableFuture<Void> synced(Executor loop) {
     return CompletableFuture.completedFuture(null);
@@ -47,8 +47,8 @@ public interface Storage extends AutoCloseable {
   Optional<PaxosState> getPaxos(String key);
 
   /**
-   * Stores the key's Paxos state, kept apart from the rows. Durable (in the write-ahead log) when
-   * this returns, which is what lets an acceptor answer a prepare or propose after storing it.
+   * Stores the key's Paxos state, kept apart from the rows. Durable as {@link #put} is: an acceptor
+   * answers a prepare or propose only once {@link #synced} completes after storing it.
    */
   void putPaxos(String key, PaxosState state);
 

@@ -127,6 +127,36 @@ public abstract class StorageContract {
   }
 
   @Test
+  void everyReadSeesTheLastWriteWhateverWasReadBefore() {
+    // Storage that remembers what it read must forget it, or replace it, on every write.
+    Storage storage = storage();
+    assertThat(storage.get("k")).isEmpty();
+    assertThat(storage.getPaxos("k")).isEmpty();
+    Row first = Mutation.put(new byte[] {1}).at(new Timestamp(1, 0, 1));
+    storage.put("k", first);
+    assertThat(storage.get("k")).contains(first);
+    Row second = Mutation.put(new byte[] {2}).at(new Timestamp(2, 0, 1));
+    storage.put("k", second);
+    assertThat(storage.get("k")).contains(second);
+    storage.delete("k");
+    assertThat(storage.get("k")).isEmpty();
+
+    Timestamp ballot = new Timestamp(5, 1, 2);
+    io.dialkv.core.paxos.PaxosState promised = new io.dialkv.core.paxos.PaxosState(ballot, null, null);
+    storage.putPaxos("k", promised);
+    assertThat(storage.getPaxos("k")).contains(promised);
+    io.dialkv.core.paxos.Proposal p = new io.dialkv.core.paxos.Proposal(ballot, second);
+    io.dialkv.core.paxos.PaxosState accepted = new io.dialkv.core.paxos.PaxosState(ballot, p, null);
+    storage.putPaxos("k", accepted);
+    assertThat(storage.getPaxos("k")).contains(accepted);
+    assertThat(storage.get("k")).isEmpty();
+
+    Storage reopened = reopen(storage);
+    assertThat(reopened.get("k")).isEmpty();
+    assertThat(reopened.getPaxos("k")).contains(accepted);
+  }
+
+  @Test
   void deletesRowsAndKeepsTheRepairHistoryAcrossARestart() {
     Storage storage = storage();
     storage.put("a", sampleRow());
