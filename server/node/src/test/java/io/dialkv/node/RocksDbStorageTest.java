@@ -1,14 +1,18 @@
 package io.dialkv.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dialkv.core.data.Mutation;
+import io.dialkv.core.membership.Member;
+import io.dialkv.core.membership.MemberStatus;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.storage.StorageContract;
 import io.dialkv.core.time.Timestamp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +75,28 @@ class RocksDbStorageTest extends StorageContract {
     assertThat(logBytes(dir.resolve("db"))).isGreaterThan(before);
     assertThat(storage.synced(loop::add)).isCompleted(); // nothing new to write out
     assertThat(loop).hasSize(1);
+  }
+
+  @Test
+  void theLogFilesStayBoundedWhenARarelyWrittenFamilyPinsTheOldest() throws IOException {
+    RocksDbStorage storage = RocksDbStorage.open(dir.resolve("db"), false);
+    open = storage;
+    // As on a node: the membership is written once, at the start, into the first log file.
+    storage.saveMembers(List.of(new Member(1, "127.0.0.1:8001", "127.0.0.1:7001", MemberStatus.NORMAL, 1)));
+    byte[] value = new byte[64 << 10];
+    long written = 0;
+    for (int i = 0; written < 4 * RocksDbStorage.MAX_LOG_BYTES; i++) {
+      storage.put("k" + (i % 4), Mutation.put(value).at(new Timestamp(i + 1, 0, 1)));
+      written += value.length;
+      if (i % 16 == 0) {
+        storage.synced(Runnable::run).join();
+      }
+    }
+    storage.synced(Runnable::run).join();
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(logBytes(dir.resolve("db"))).isLessThan(2 * RocksDbStorage.MAX_LOG_BYTES));
+    assertThat(storage.savedMembers()).extracting(Member::id).containsExactly(1);
   }
 
   /** The same contract with no memory of recent rows: every read goes to RocksDB. */
