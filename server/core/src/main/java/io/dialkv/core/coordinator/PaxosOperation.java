@@ -17,6 +17,7 @@ import io.dialkv.core.transport.ProposeRequest;
 import io.dialkv.core.transport.ProposeResponse;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +73,11 @@ public final class PaxosOperation {
   // How many times a read lets a proposal it finds in flight be committed by its own proposer
   // before it finishes the proposal itself (the proposer may have died).
   private static final int IN_FLIGHT_WAITS = 2;
+  /**
+   * How long a Paxos round waits for the majority it asked first before it asks the other replicas
+   * too: well above a round trip under load, well below a client's patience.
+   */
+  public static final Duration HEDGE_AFTER = Duration.ofMillis(25);
 
   private final Fanout fanout;
   private final String key;
@@ -124,7 +130,8 @@ public final class PaxosOperation {
     ballot = fanout.hlc.now();
     readOnlyRound = action.readsOnly() && !promiseNext;
     promiseNext = false;
-    round(new PrepareRequest(fanout.selfId, key, ballot, readOnlyRound), PrepareResponse::promised, this::onPromised,
+    round(new PrepareRequest(fanout.selfId, key, ballot, readOnlyRound), false, PrepareResponse::promised,
+        this::onPromised,
         responses -> retryAbove(responses.stream()
             .filter(r -> !r.promised()).map(PrepareResponse::promisedBallot).toList()));
   }
@@ -328,7 +335,7 @@ public final class PaxosOperation {
 
   private void proposeAndCommit(Proposal proposal, Consumer<List<Integer>> onCommitted) {
     boolean own = proposal == ownProposal;
-    round(new ProposeRequest(fanout.selfId, key, proposal), r -> {
+    round(new ProposeRequest(fanout.selfId, key, proposal), false, r -> {
       if (own && !r.accepted() && ++ownRefusals == plan.alive().size()) {
         // Every replica refused our value: it was accepted nowhere and can never be chosen, so
         // the next round may decide afresh.
@@ -339,7 +346,7 @@ public final class PaxosOperation {
     }, accepts -> {
       List<Integer> acceptedBy = accepts.stream().map(ProposeResponse::nodeId).toList();
       commitToPendingReplicas(proposal);
-      round(new CommitRequest(fanout.selfId, key, proposal), r -> true,
+      round(new CommitRequest(fanout.selfId, key, proposal), true, r -> true,
           commits -> onCommitted.accept(acceptedBy),
           failures -> fail(true, "the value was chosen but its commit reached fewer than " + majority + " replicas"));
     }, responses -> retryAbove(responses.stream()
@@ -357,46 +364,108 @@ public final class PaxosOperation {
     }
   }
 
-  /** Sends to every live replica; calls {@code onMajority} once a majority answered {@code ok}. */
-  private <R extends PeerResponse> void round(
-      PeerRequest<R> request, Predicate<R> ok, Consumer<List<R>> onMajority, Consumer<List<R>> onImpossible) {
-    int phase = ++phaseId;
-    List<R> good = new ArrayList<>();
-    List<R> refused = new ArrayList<>();
-    List<PeerFailureException> refusals = new ArrayList<>();
-    int[] failed = {0};
-    for (int node : plan.alive()) {
-      fanout.send(node, request, timeout).whenComplete((response, error) -> {
-        if (phase != phaseId || result.isDone()) {
-          return;
+  /**
+   * Sends to a majority of the live replicas, this node first, and calls {@code onMajority} once a
+   * majority answered {@code ok}. Any other answer, or no majority within {@link #HEDGE_AFTER},
+   * sends to the rest at once: each round to a majority costs a third less of the messages the
+   * replicas handle, and a refused, failed or cut-off replica still costs the round only the wait
+   * for the next. With {@code toAll}, sends to every live replica at once (a commit: all must learn
+   * the value).
+   */
+  private <R extends PeerResponse> void round(PeerRequest<R> request, boolean toAll, Predicate<R> ok,
+      Consumer<List<R>> onMajority, Consumer<List<R>> onImpossible) {
+    new Round<>(request, ok, onMajority, onImpossible).start(toAll ? plan.alive().size() : majority);
+  }
+
+  private final class Round<R extends PeerResponse> {
+    private final int phase = ++phaseId;
+    private final PeerRequest<R> request;
+    private final Predicate<R> ok;
+    private final Consumer<List<R>> onMajority;
+    private final Consumer<List<R>> onImpossible;
+    private final ArrayDeque<Integer> unsent = new ArrayDeque<>();
+    private final List<R> good = new ArrayList<>();
+    private final List<R> refused = new ArrayList<>();
+    private final List<PeerFailureException> refusals = new ArrayList<>();
+    private int failed;
+    private Scheduler.Cancellable hedge;
+
+    Round(PeerRequest<R> request, Predicate<R> ok, Consumer<List<R>> onMajority, Consumer<List<R>> onImpossible) {
+      this.request = request;
+      this.ok = ok;
+      this.onMajority = onMajority;
+      this.onImpossible = onImpossible;
+      // Own node first: its answer costs no network hop.
+      if (plan.alive().contains(fanout.selfId)) {
+        unsent.add(fanout.selfId);
+      }
+      for (int node : plan.alive()) {
+        if (node != fanout.selfId) {
+          unsent.add(node);
         }
-        if (error == null && ok.test(response)) {
-          good.add(response);
-          if (good.size() == majority) {
-            onMajority.accept(List.copyOf(good));
+      }
+    }
+
+    void start(int first) {
+      send(first);
+      if (!unsent.isEmpty() && live()) {
+        hedge = fanout.scheduler.schedule(HEDGE_AFTER, () -> {
+          if (live()) {
+            send(unsent.size());
           }
-          return;
+        });
+      }
+    }
+
+    private boolean live() {
+      return phase == phaseId && !result.isDone();
+    }
+
+    /** Sends to the next {@code count} replicas (the own node may answer before this returns). */
+    private void send(int count) {
+      for (int i = 0; i < count && !unsent.isEmpty() && live(); i++) {
+        int node = unsent.removeFirst();
+        fanout.send(node, request, timeout).whenComplete((response, error) -> onAnswer(node, response, error));
+      }
+    }
+
+    private void onAnswer(int node, R response, Throwable error) {
+      if (!live()) {
+        return;
+      }
+      if (error == null && ok.test(response)) {
+        good.add(response);
+        if (good.size() == majority) {
+          if (hedge != null) {
+            hedge.cancel();
+          }
+          onMajority.accept(List.copyOf(good));
         }
-        if (error == null) {
-          refused.add(response);
+        return;
+      }
+      if (error == null) {
+        refused.add(response);
+      } else {
+        failed++;
+        PeerFailureException failure = Fanout.asPeerFailure(node, error);
+        if (failure.refused()) {
+          refusals.add(failure);
+        }
+      }
+      send(unsent.size()); // the majority asked first will not do
+      if (live() && plan.alive().size() - refused.size() - failed < majority) {
+        phaseId++; // nothing more of this round matters
+        if (hedge != null) {
+          hedge.cancel();
+        }
+        if (plan.alive().size() - refusals.size() < majority) {
+          // Refused, not outbid (a ballot beyond the replicas' clock bound, say): another round
+          // would be refused the same way.
+          failRefused(refusals);
         } else {
-          failed[0]++;
-          PeerFailureException failure = Fanout.asPeerFailure(node, error);
-          if (failure.refused()) {
-            refusals.add(failure);
-          }
+          onImpossible.accept(List.copyOf(refused));
         }
-        if (plan.alive().size() - refused.size() - failed[0] < majority) {
-          phaseId++; // nothing more of this round matters
-          if (plan.alive().size() - refusals.size() < majority) {
-            // Refused, not outbid (a ballot beyond the replicas' clock bound, say): another round
-            // would be refused the same way.
-            failRefused(refusals);
-          } else {
-            onImpossible.accept(List.copyOf(refused));
-          }
-        }
-      });
+      }
     }
   }
 
