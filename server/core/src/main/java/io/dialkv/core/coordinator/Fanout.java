@@ -63,6 +63,20 @@ final class Fanout {
    */
   record Plan(List<Integer> replicas, List<Integer> alive, List<Integer> down, int pending) {}
 
+  /** The plan's live replicas, this node first if it is one: its answer costs no network hop. */
+  List<Integer> aliveOwnFirst(Plan plan) {
+    List<Integer> ordered = new ArrayList<>(plan.alive().size());
+    if (plan.alive().contains(selfId)) {
+      ordered.add(selfId);
+    }
+    for (int node : plan.alive()) {
+      if (node != selfId) {
+        ordered.add(node);
+      }
+    }
+    return ordered;
+  }
+
   /** The replicas a read asks: the key's replicas in the current ring. */
   Plan plan(String key) {
     return classify(ring().replicasFor(key), 0);

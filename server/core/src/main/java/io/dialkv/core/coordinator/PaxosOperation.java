@@ -383,7 +383,7 @@ public final class PaxosOperation {
     private final Predicate<R> ok;
     private final Consumer<List<R>> onMajority;
     private final Consumer<List<R>> onImpossible;
-    private final ArrayDeque<Integer> unsent = new ArrayDeque<>();
+    private final ArrayDeque<Integer> unsent = new ArrayDeque<>(fanout.aliveOwnFirst(plan));
     private final List<R> good = new ArrayList<>();
     private final List<R> refused = new ArrayList<>();
     private final List<PeerFailureException> refusals = new ArrayList<>();
@@ -395,15 +395,6 @@ public final class PaxosOperation {
       this.ok = ok;
       this.onMajority = onMajority;
       this.onImpossible = onImpossible;
-      // Own node first: its answer costs no network hop.
-      if (plan.alive().contains(fanout.selfId)) {
-        unsent.add(fanout.selfId);
-      }
-      for (int node : plan.alive()) {
-        if (node != fanout.selfId) {
-          unsent.add(node);
-        }
-      }
     }
 
     void start(int first) {

@@ -74,15 +74,7 @@ final class ReadOperation {
     this.required = required;
     this.timeout = timeout;
     this.startNanos = fanout.clock.monotonicNanos();
-    // Own node first: its answer costs no network hop.
-    if (plan.alive().contains(fanout.selfId)) {
-      untried.add(fanout.selfId);
-    }
-    for (int node : plan.alive()) {
-      if (node != fanout.selfId) {
-        untried.add(node);
-      }
-    }
+    untried.addAll(fanout.aliveOwnFirst(plan));
   }
 
   CompletableFuture<ReadResult> start() {
