@@ -51,6 +51,35 @@ class ArchitectureTest {
         .callConstructor(java.util.Random.class)
         .orShould()
         .callMethod(Math.class, "random")
+        .orShould()
+        .callMethod(java.util.concurrent.ThreadLocalRandom.class, "current")
+        .orShould()
+        .callMethod(java.util.UUID.class, "randomUUID")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(java.util.concurrent.Executors.class.getName())
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName(java.util.concurrent.ForkJoinPool.class.getName())
+        .check(CORE);
+  }
+
+  /**
+   * Chance comes from the loop's {@code Scheduler.random()}, which a simulation seeds from its
+   * run: a source seeded by the core itself would replay the same way for every seed. Only the
+   * simulation, which owns the seed, makes one.
+   */
+  @Test
+  void coreMakesNoRandomSourceOfItsOwnButTheSimulation() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.dialkv.core.sim..")
+        .should()
+        .callConstructor(java.util.Random.class, long.class)
+        .orShould()
+        .callConstructor(java.util.SplittableRandom.class, long.class)
+        .orShould()
+        .callConstructor(java.util.SplittableRandom.class)
         .check(CORE);
   }
 }

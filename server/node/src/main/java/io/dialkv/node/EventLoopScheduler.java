@@ -11,7 +11,9 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * switches). Nothing run here may block for long; RocksDB calls take microseconds.
  */
 public final class EventLoopScheduler implements Scheduler, AutoCloseable {
+  // Seeded from the system's entropy: production needs no replay, only independence between nodes.
+  private final SplittableRandom random = new SplittableRandom();
   private static final Logger log = LoggerFactory.getLogger(EventLoopScheduler.class);
 
   private final EventLoopGroup group;
@@ -69,6 +73,11 @@ public final class EventLoopScheduler implements Scheduler, AutoCloseable {
   @Override
   public boolean inLoop() {
     return loop.inEventLoop();
+  }
+
+  @Override
+  public RandomGenerator random() {
+    return random;
   }
 
   private static Runnable guarded(Runnable task) {

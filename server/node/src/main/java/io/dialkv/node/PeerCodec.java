@@ -234,7 +234,8 @@ final class PeerCodec {
       return b.setPrepare(p);
     } else if (response instanceof ProposeResponse r) {
       return b.setPropose(io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
-          .setNodeId(r.nodeId()).setAccepted(r.accepted()).setPromisedBallot(ProtoCodec.toProto(r.promisedBallot())));
+          .setNodeId(r.nodeId()).setAccepted(r.accepted()).setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()))
+          .setMayHaveAcceptedBefore(r.mayHaveAcceptedBefore()));
     } else if (response instanceof CommitResponse r) {
       return b.setCommit(io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()));
     } else if (response instanceof RangeDigestResponse r) {
@@ -332,7 +333,8 @@ final class PeerCodec {
       }
       case PROPOSE -> {
         var r = reply.getPropose();
-        return new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot()));
+        return new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot()),
+            r.getMayHaveAcceptedBefore());
       }
       case COMMIT -> {
         return new CommitResponse(reply.getCommit().getNodeId());

@@ -19,10 +19,10 @@ import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Every node is a coordinator: it takes a client's request for any key and runs it against the
@@ -37,7 +37,7 @@ public final class Coordinator {
   private final Duration readTimeout;
   private final Duration writeTimeout;
   // Back-off jitter for competing Paxos proposers; seeded so that simulations replay exactly.
-  private final Random random;
+  private final RandomGenerator random;
   private final HintedHandoff hints;
   private final double readRepairChance;
   private final ProposerQueue proposals;
@@ -63,7 +63,7 @@ public final class Coordinator {
     this.readRepairChance = readRepairChance;
     this.readTimeout = readTimeout;
     this.writeTimeout = writeTimeout;
-    this.random = new Random(0x5eed_0000L + selfId);
+    this.random = scheduler.random();
     this.proposals = new ProposerQueue(selfId, clock, scheduler, (op, timeLeft) -> {
       // The plan again: the replicas' liveness may have changed while the operation waited.
       Fanout.Plan plan = fanout.plan(op.key);

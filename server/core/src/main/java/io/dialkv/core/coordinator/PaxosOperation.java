@@ -22,11 +22,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 
 /**
  * One linearizable operation on one key: single-decree Paxos among the key's replicas with
@@ -85,7 +85,7 @@ public final class PaxosOperation {
   private final Fanout.Plan plan;
   private final int majority;
   private final Duration timeout;
-  private final Random random;
+  private final RandomGenerator random;
   private final CompletableFuture<PaxosResult> result = new CompletableFuture<>();
   private Scheduler.Cancellable timer;
   private int rounds;
@@ -106,7 +106,7 @@ public final class PaxosOperation {
   private boolean promiseNext;
   private int inFlightWaits;
 
-  PaxosOperation(Fanout fanout, String key, LinearizableAction action, Fanout.Plan plan, Duration timeout, Random random) {
+  PaxosOperation(Fanout fanout, String key, LinearizableAction action, Fanout.Plan plan, Duration timeout, RandomGenerator random) {
     this.fanout = fanout;
     this.key = key;
     this.action = action;
@@ -336,9 +336,10 @@ public final class PaxosOperation {
   private void proposeAndCommit(Proposal proposal, Consumer<List<Integer>> onCommitted) {
     boolean own = proposal == ownProposal;
     round(new ProposeRequest(fanout.selfId, key, proposal), false, r -> {
-      if (own && !r.accepted() && ++ownRefusals == plan.alive().size()) {
-        // Every replica refused our value: it was accepted nowhere and can never be chosen, so
-        // the next round may decide afresh.
+      if (own && !r.accepted() && !r.mayHaveAcceptedBefore() && ++ownRefusals == plan.alive().size()) {
+        // Every replica refused our value, none that may have taken it before (its answer lost,
+        // the request handled again): it was accepted nowhere and can never be chosen, so the
+        // next round may decide afresh.
         ownUpdate = null;
         ownProposal = null;
       }

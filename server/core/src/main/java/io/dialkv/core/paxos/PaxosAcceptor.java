@@ -61,17 +61,27 @@ public final class PaxosAcceptor {
         storage.get(request.key()).orElse(Row.EMPTY));
   }
 
-  /** Phase 2b: accept unless a higher ballot was promised meanwhile. */
+  /**
+   * Phase 2b: accept unless a higher ballot was promised meanwhile. The same proposal handled
+   * twice gets the same answer: "accepted", once it holds it. A refusal says whether this acceptor
+   * may have accepted the proposal before (it holds one at or above its ballot; accepted ballots
+   * only grow), since a proposer takes refusals from every replica as proof that its value was
+   * accepted nowhere.
+   */
   public ProposeResponse propose(ProposeRequest request) {
     Proposal p = request.proposal();
     hlc.observe(p.ballot(), request.from());
     hlc.observe(p.update().newestTimestamp(), request.from());
     PaxosState s = state(request.key());
+    if (p.equals(s.accepted())) {
+      return new ProposeResponse(selfId, true, p.ballot(), false);
+    }
     if (s.promised() != null && p.ballot().isBefore(s.promised())) {
-      return new ProposeResponse(selfId, false, s.promised());
+      boolean mayHaveAccepted = s.accepted() != null && !s.accepted().ballot().isBefore(p.ballot());
+      return new ProposeResponse(selfId, false, s.promised(), mayHaveAccepted);
     }
     storage.putPaxos(request.key(), new PaxosState(p.ballot(), p, s.committed()));
-    return new ProposeResponse(selfId, true, p.ballot());
+    return new ProposeResponse(selfId, true, p.ballot(), false);
   }
 
   /** A chosen proposal: apply it to the row, remember it as the most recent commit. */

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
@@ -67,7 +68,7 @@ public final class SimCluster {
       node.announceJoining();
     }
     nodes.put(id, node);
-    network.attach(id, node);
+    network.attach(id, node, scheduler);
     node.start();
   }
 
@@ -123,12 +124,54 @@ public final class SimCluster {
     return clocks.get(id);
   }
 
-  /** Kills the node: its pending work is lost, its disk is kept. */
+  /**
+   * Kills the node: its pending work is lost, its disk is kept, but for what was stored since the
+   * last write-out of its log (nothing it acknowledged: every answer waits for that write-out).
+   */
   public void crash(int id) {
     schedulers.get(id).crash();
     nodes.remove(id);
     network.crash(id);
-    disks.get(id).close();
+    disks.get(id).crashLosingUnsynced();
+  }
+
+  /**
+   * Stops the node as SIGSTOP does: nothing it would do happens, and nothing sent to it is handled,
+   * until {@link #resume}; its peers see it go silent.
+   */
+  public void pause(int id) {
+    schedulers.get(id).pause();
+  }
+
+  /** Continues a paused node: what it missed runs at once. */
+  public void resume(int id) {
+    schedulers.get(id).resume();
+  }
+
+  /**
+   * Runs a client's request on a node, as that node's client port would: held while the node is
+   * paused, refused if it is not running.
+   */
+  public <T> CompletableFuture<T> onNode(int id, Function<DialNode, CompletableFuture<T>> request) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
+    DialNode node = nodes.get(id);
+    if (node == null) {
+      answer.completeExceptionally(new IllegalStateException("n" + id + " is not running"));
+      return answer;
+    }
+    schedulers.get(id).runOrHold(() -> {
+      if (nodes.get(id) != node) {
+        return; // crashed while the request waited: the client's own deadline answers it
+      }
+      request.apply(node).whenComplete((value, failure) -> {
+        if (failure != null) {
+          answer.completeExceptionally(failure);
+        } else {
+          answer.complete(value);
+        }
+      });
+    });
+    return answer;
   }
 
   /** Starts a crashed node again on its old disk. */

@@ -1,6 +1,7 @@
 package io.dialkv.core.sim;
 
 import io.dialkv.core.node.DialNode;
+import io.dialkv.core.transport.LinearizableRequest;
 import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
@@ -22,7 +23,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>cut links (one way or both): messages are dropped silently and the sender times out, as
  *       with a real network partition;
  *   <li>a crashed node: the connection is refused at once, as with a dead process;
- *   <li>extra latency on a link.
+ *   <li>extra latency on a link;
+ *   <li>lost and duplicated messages, at a chance per message (jitter reorders them);
+ *   <li>a paused node: what is sent to it, and the answers and timeouts of what it sent, wait
+ *       until it resumes.
  * </ul>
  *
  * Every message takes a base latency plus a jitter drawn from the world's seeded random source.
@@ -30,12 +34,15 @@ import java.util.concurrent.CompletableFuture;
 public final class SimNetwork {
   private final SimWorld world;
   private final Map<Integer, DialNode> nodes = new HashMap<>();
+  private final Map<Integer, SimScheduler> loops = new HashMap<>();
   private final Set<Integer> crashed = new HashSet<>();
   private final Set<Link> cut = new HashSet<>();
   private final Map<Link, Duration> extraDelay = new HashMap<>();
   private final Map<String, Integer> sentByKind = new TreeMap<>();
   private Duration baseLatency = Duration.ofMillis(1);
   private Duration jitter = Duration.ofMillis(1);
+  private double dropChance;
+  private double duplicateChance;
 
   SimNetwork(SimWorld world) {
     this.world = world;
@@ -43,14 +50,26 @@ public final class SimNetwork {
 
   private record Link(int from, int to) {}
 
-  void attach(int nodeId, DialNode node) {
+  void attach(int nodeId, DialNode node, SimScheduler loop) {
     nodes.put(nodeId, node);
+    loops.put(nodeId, loop);
     crashed.remove(nodeId);
+  }
+
+  /** Runs work that belongs to a node now, or when it resumes if it is paused. */
+  private void onNode(int nodeId, Runnable work) {
+    SimScheduler loop = loops.get(nodeId);
+    if (loop == null) {
+      work.run();
+    } else {
+      loop.runOrHold(work);
+    }
   }
 
   void crash(int nodeId) {
     crashed.add(nodeId);
     nodes.remove(nodeId);
+    loops.remove(nodeId);
   }
 
   /** The transport one node sends through. */
@@ -73,45 +92,60 @@ public final class SimNetwork {
     sentByKind.merge(request.getClass().getSimpleName(), 1, Integer::sum);
     world.after(
         timeout,
-        () -> reply.completeExceptionally(
-            new PeerFailureException(to, "timed out after " + timeout.toMillis() + " ms", true)));
+        () -> onNode(from, () -> reply.completeExceptionally(
+            new PeerFailureException(to, "timed out after " + timeout.toMillis() + " ms", true))));
     if (crashed.contains(to) || !nodes.containsKey(to)) {
       world.after(
           latency(from, to),
-          () -> reply.completeExceptionally(
-              new PeerFailureException(to, "connection refused", false)));
+          () -> onNode(from, () -> reply.completeExceptionally(
+              new PeerFailureException(to, "connection refused", false))));
       return reply;
     }
-    if (cut.contains(new Link(from, to))) {
+    if (cut.contains(new Link(from, to)) || lost()) {
       return reply; // dropped: the sender learns nothing until its timeout
     }
     world.after(latency(from, to), () -> deliver(from, to, request, reply));
+    if (duplicateChance > 0 && !(request instanceof LinearizableRequest)
+        && world.random().nextDouble() < duplicateChance) {
+      // The copy's answer finds the reply already complete (or completes it first): the
+      // receiver must cope with handling the request twice. A hand-off of a client's operation is
+      // not duplicated: the transport carries each request at most once, and the coordinator
+      // never sends one again once it may have arrived (a second run of a compare-and-set is
+      // another operation, not a retransmission).
+      world.after(latency(from, to), () -> deliver(from, to, request, reply));
+    }
     return reply;
+  }
+
+  private boolean lost() {
+    return dropChance > 0 && world.random().nextDouble() < dropChance;
   }
 
   private <R extends PeerResponse> void deliver(
       int from, int to, PeerRequest<R> request, CompletableFuture<R> reply) {
-    DialNode target = nodes.get(to);
-    if (target == null) {
-      return; // crashed while the message was in flight
-    }
-    target
-        .handlePeer(request)
-        .whenComplete(
-            (response, failure) -> {
-              if (cut.contains(new Link(to, from)) || crashed.contains(from)) {
-                return;
-              }
-              world.after(
-                  latency(to, from),
-                  () -> {
-                    if (failure != null) {
-                      reply.completeExceptionally(PeerFailureException.of(to, failure));
-                    } else {
-                      reply.complete(response);
-                    }
-                  });
-            });
+    onNode(to, () -> {
+      DialNode target = nodes.get(to);
+      if (target == null) {
+        return; // crashed while the message was in flight
+      }
+      target
+          .handlePeer(request)
+          .whenComplete(
+              (response, failure) -> {
+                if (cut.contains(new Link(to, from)) || crashed.contains(from) || lost()) {
+                  return;
+                }
+                world.after(
+                    latency(to, from),
+                    () -> onNode(from, () -> {
+                      if (failure != null) {
+                        reply.completeExceptionally(PeerFailureException.of(to, failure));
+                      } else {
+                        reply.complete(response);
+                      }
+                    }));
+              });
+    });
   }
 
   private Duration latency(int from, int to) {
@@ -157,10 +191,29 @@ public final class SimNetwork {
     cut.add(new Link(from, to));
   }
 
-  /** Restores every link and removes every extra delay. */
+  /** Restores every link, removes every extra delay and stops losing or duplicating messages. */
   public void heal() {
     cut.clear();
     extraDelay.clear();
+    dropChance = 0;
+    duplicateChance = 0;
+  }
+
+  /** Restores the link from {@code from} to {@code to} (one direction). */
+  public void restoreOneWay(int from, int to) {
+    cut.remove(new Link(from, to));
+  }
+
+  /**
+   * Loses each message (request or answer) with the first chance and delivers a request twice with
+   * the second, until {@link #heal}.
+   */
+  public void setLossy(double dropChance, double duplicateChance) {
+    if (dropChance < 0 || dropChance >= 1 || duplicateChance < 0 || duplicateChance >= 1) {
+      throw new IllegalArgumentException("chances must be in [0, 1)");
+    }
+    this.dropChance = dropChance;
+    this.duplicateChance = duplicateChance;
   }
 
   /** Adds latency to messages from one node to another. */

@@ -43,7 +43,11 @@ public final class SimWorld {
     queue.add(new Event(Math.max(dueNanos, nowNanos), sequence++, task));
   }
 
-  void after(Duration delay, Runnable task) {
+  /**
+   * Runs the task after the delay of virtual time. Nodes reach the queue through their {@link
+   * SimScheduler}; this is for what drives them: simulated clients and faults.
+   */
+  public void after(Duration delay, Runnable task) {
     at(nowNanos + delay.toNanos(), task);
   }
 

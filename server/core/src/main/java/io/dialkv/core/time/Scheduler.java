@@ -2,6 +2,7 @@ package io.dialkv.core.time;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.random.RandomGenerator;
 
 /**
  * One node's event loop. Every piece of core state belongs to exactly one node and is touched only
@@ -22,6 +23,13 @@ public interface Scheduler extends Executor {
 
   /** Whether the calling thread is this loop (always true in a simulation). */
   boolean inLoop();
+
+  /**
+   * The one source of chance for the tasks on this loop (back-off, read-repair sampling): drawn
+   * from the run's seed in a simulation, so that a seed replays exactly; unseeded in production.
+   * Used only on the loop.
+   */
+  RandomGenerator random();
 
   /** A scheduled task that can be called off. */
   interface Cancellable {

@@ -172,6 +172,11 @@ class RangeStreamerTest {
       return true;
     }
 
+    @Override
+    public java.util.random.RandomGenerator random() {
+      return new java.util.SplittableRandom(7);
+    }
+
     void runUntil(BooleanSupplier done, Duration limit) {
       while (!done.getAsBoolean() && !queue.isEmpty() && queue.peek().dueNanos <= limit.toNanos()) {
         Task t = queue.poll();

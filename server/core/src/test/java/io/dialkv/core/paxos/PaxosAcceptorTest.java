@@ -46,6 +46,36 @@ class PaxosAcceptorTest {
   }
 
   @Test
+  void aProposalHandledAgainAfterAHigherPromiseIsStillReportedAccepted() {
+    // The first answer is lost; by the time the request is handled again, a higher ballot was
+    // promised. Refusing it now would let its proposer count the refusal as "accepted nowhere"
+    // and answer "not applied" for a value that may be chosen.
+    Proposal ours = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    assertThat(acceptor.propose(new ProposeRequest(2, "k", ours)).accepted()).isTrue();
+    acceptor.prepare(new PrepareRequest(3, "k", b(11, 3)));
+    assertThat(acceptor.propose(new ProposeRequest(2, "k", ours)).accepted()).isTrue();
+  }
+
+  @Test
+  void aRefusalSaysWhetherTheAcceptorMayHaveAcceptedTheProposalBefore() {
+    Proposal older = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    Proposal newer = new Proposal(b(12, 3), Mutation.put(new byte[] {8}).at(b(12, 3)));
+    acceptor.prepare(new PrepareRequest(3, "k", b(12, 3)));
+    acceptor.propose(new ProposeRequest(3, "k", newer));
+    // It holds an accepted ballot above 10: it cannot tell whether it took ballot 10 before.
+    var refused = acceptor.propose(new ProposeRequest(2, "k", older));
+    assertThat(refused.accepted()).isFalse();
+    assertThat(refused.mayHaveAcceptedBefore()).isTrue();
+    // Only promised, nothing accepted above ballot 11: a refusal shows it never took it.
+    PaxosAcceptor fresh = new PaxosAcceptor(1, new InMemoryStorage(), hlc, (from, key, p) -> {});
+    fresh.prepare(new PrepareRequest(3, "k", b(12, 3)));
+    var never = fresh.propose(new ProposeRequest(2, "k", new Proposal(b(11, 2), Row.EMPTY)));
+    assertThat(never.accepted()).isFalse();
+    assertThat(never.mayHaveAcceptedBefore()).isFalse();
+  }
+
+  @Test
   void aPromiseReportsTheAcceptedProposalSoTheNextProposerCanFinishIt() {
     Proposal half = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
     acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
