@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       CheckCommand.class,
       TestCommand.class,
+      SimulateCommand.class,
       BalancerCommand.class,
       HintsCommand.class,
       RepairCommand.class,

@@ -1,18 +1,23 @@
 package io.dialkv.harness;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Injects one kind of fault into a cluster and heals it. The harness calls {@link #inject} and
- * {@link #heal} alternately on a schedule (fault for x s, heal for y s, repeat).
+ * {@link #heal} alternately on a schedule (fault for x s, heal for y s, repeat). The same nemesis
+ * drives node processes and a simulated cluster ({@link TestCluster}); its choices come only from
+ * the random source it is given, so a seed repeats them.
  */
 public interface Nemesis {
+  /** What {@link #heal} returns when the cluster is whole at once. */
+  CompletableFuture<Void> HEALED = CompletableFuture.completedFuture(null);
+
   List<String> NAMES =
       List.of("none", "partition-halves", "partition-majorities-ring", "bridge", "isolate-node", "kill", "pause",
           "clock-skew", "membership");
@@ -20,10 +25,13 @@ public interface Nemesis {
   String name();
 
   /** Injects a fault; returns what it did, for the history and the report. */
-  String inject(ProcessCluster cluster, Random random) throws Exception;
+  String inject(TestCluster cluster, Random random) throws Exception;
 
-  /** Removes every fault this nemesis injected. */
-  void heal(ProcessCluster cluster) throws Exception;
+  /**
+   * Removes every fault this nemesis injected; the future completes when the cluster is whole again
+   * (at once, but for a membership change still under way), or fails with why it is not.
+   */
+  CompletableFuture<Void> heal(TestCluster cluster) throws Exception;
 
   static Nemesis byName(String name) {
     return switch (name) {
@@ -32,11 +40,13 @@ public interface Nemesis {
           return "none";
         }
 
-        @Override public String inject(ProcessCluster cluster, Random random) {
+        @Override public String inject(TestCluster cluster, Random random) {
           return "no fault";
         }
 
-        @Override public void heal(ProcessCluster cluster) {}
+        @Override public CompletableFuture<Void> heal(TestCluster cluster) {
+          return HEALED;
+        }
       };
       case "partition-halves", "partition-majorities-ring", "bridge", "isolate-node" -> new Partition(name);
       case "kill" -> new ProcessFault(true);
@@ -110,7 +120,7 @@ public interface Nemesis {
     }
 
     @Override
-    public String inject(ProcessCluster cluster, Random random) {
+    public String inject(TestCluster cluster, Random random) {
       List<Integer> nodes = cluster.nodeIds();
       List<Set<Integer>> blocked = cuts(shape, nodes, random);
       StringBuilder what = new StringBuilder(shape).append(":");
@@ -124,10 +134,11 @@ public interface Nemesis {
     }
 
     @Override
-    public void heal(ProcessCluster cluster) {
+    public CompletableFuture<Void> heal(TestCluster cluster) {
       for (int node : cluster.nodeIds()) {
         cluster.setLinkRules(node, Set.of());
       }
+      return HEALED;
     }
   }
 
@@ -146,27 +157,28 @@ public interface Nemesis {
     }
 
     @Override
-    public String inject(ProcessCluster cluster, Random random) throws Exception {
+    public String inject(TestCluster cluster, Random random) throws Exception {
       int victim = cluster.nodeIds().get(random.nextInt(cluster.size()));
       if (kill) {
-        cluster.node(victim).kill();
+        cluster.kill(victim);
       } else {
-        cluster.node(victim).pause();
+        cluster.pause(victim);
       }
       victims.add(victim);
       return (kill ? "kill -9 n" : "pause n") + victim;
     }
 
     @Override
-    public void heal(ProcessCluster cluster) throws Exception {
+    public CompletableFuture<Void> heal(TestCluster cluster) throws Exception {
       for (int victim : victims) {
         if (kill) {
-          cluster.node(victim).start();
+          cluster.restart(victim);
         } else {
-          cluster.node(victim).resume();
+          cluster.resume(victim);
         }
       }
       victims.clear();
+      return HEALED;
     }
   }
 
@@ -176,10 +188,9 @@ public interface Nemesis {
    * back), and so on. The change runs during the fault window; healing waits for it to finish.
    */
   final class MembershipChange implements Nemesis {
-    private static final Duration LIMIT = Duration.ofSeconds(120);
     private Integer joined;
-    private Thread change;
-    private final List<String> failures = new ArrayList<>();
+    private CompletableFuture<Void> change = HEALED;
+    private String changing = "";
 
     @Override
     public String name() {
@@ -187,51 +198,32 @@ public interface Nemesis {
     }
 
     @Override
-    public String inject(ProcessCluster cluster, Random random) throws Exception {
+    public String inject(TestCluster cluster, Random random) throws Exception {
       if (joined == null) {
-        NodeProcess node = cluster.addNode();
+        TestCluster.Joining node = cluster.addNode();
         joined = node.id();
-        change = start("nemesis-join-n" + node.id(), "join of n" + node.id(),
-            () -> cluster.awaitJoined(node.id(), LIMIT));
+        changing = "join of n" + node.id();
+        change = node.joined();
         return "join n" + node.id();
       }
       int leaving = joined;
       joined = null;
-      change = start("nemesis-decommission-n" + leaving, "decommission of n" + leaving,
-          () -> cluster.decommission(leaving, LIMIT));
+      changing = "decommission of n" + leaving;
+      change = cluster.decommission(leaving);
       return "decommission n" + leaving;
     }
 
-    private interface Change {
-      void run() throws Exception;
-    }
-
-    private Thread start(String threadName, String what, Change c) {
-      Thread t = new Thread(() -> {
-        try {
-          c.run();
-        } catch (Exception e) {
-          synchronized (failures) {
-            failures.add(what + ": " + e.getMessage());
-          }
-        }
-      }, threadName);
-      t.setDaemon(true);
-      t.start();
-      return t;
-    }
-
     @Override
-    public void heal(ProcessCluster cluster) throws Exception {
-      if (change != null) {
-        change.join(LIMIT.toMillis() + 30_000);
-        change = null;
-      }
-      synchronized (failures) {
-        if (!failures.isEmpty()) {
-          throw new IllegalStateException("membership change failed: " + failures);
+    public CompletableFuture<Void> heal(TestCluster cluster) {
+      String what = changing;
+      return change.handle((ok, failure) -> {
+        if (failure != null) {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          throw new IllegalStateException("membership change failed: " + what + ": " + cause.getMessage(), cause);
         }
-      }
+        return null;
+      });
     }
   }
 
@@ -250,7 +242,7 @@ public interface Nemesis {
     }
 
     @Override
-    public String inject(ProcessCluster cluster, Random random) {
+    public String inject(TestCluster cluster, Random random) {
       int node = cluster.nodeIds().get(random.nextInt(cluster.size()));
       long skew = (random.nextBoolean() ? 1 : -1) * (100 + random.nextInt(351));
       cluster.setClockSkew(node, skew);
@@ -259,11 +251,12 @@ public interface Nemesis {
     }
 
     @Override
-    public void heal(ProcessCluster cluster) {
+    public CompletableFuture<Void> heal(TestCluster cluster) {
       for (int node : skewed) {
         cluster.setClockSkew(node, 0);
       }
       skewed.clear();
+      return HEALED;
     }
   }
 }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * per node, mutual TLS between nodes, and clients authenticated by certificate (the harness's own
  * client is an admin) or by one of the tokens it makes, one per role.
  */
-public final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements TestCluster, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProcessCluster.class);
   private final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
   private final Set<Integer> departed = ConcurrentHashMap.newKeySet();
@@ -181,7 +182,7 @@ public final class ProcessCluster implements AutoCloseable {
    * it at once, joining. In network namespaces it gets a namespace of its own (the launcher makes
    * it).
    */
-  public synchronized NodeProcess addNode() throws IOException, InterruptedException {
+  public synchronized NodeProcess startJoiningNode() throws IOException, InterruptedException {
     int id = nodes.size() + 1;
     launcher.prepare(id);
     String host = netns == null ? "127.0.0.1" : launcher.host(id);
@@ -225,6 +226,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** Members: the nodes started, but those decommissioned. */
+  @Override
   public int size() {
     return nodeIds().size();
   }
@@ -234,6 +236,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** The members' ids: every node started, but those decommissioned. */
+  @Override
   public List<Integer> nodeIds() {
     return nodes.stream().map(NodeProcess::id).filter(id -> !departed.contains(id)).toList();
   }
@@ -342,10 +345,65 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  @Override
+  public void kill(int node) throws Exception {
+    node(node).kill();
+  }
+
+  @Override
+  public void restart(int node) throws Exception {
+    node(node).start();
+  }
+
+  @Override
+  public void pause(int node) throws Exception {
+    node(node).pause();
+  }
+
+  @Override
+  public void resume(int node) throws Exception {
+    node(node).resume();
+  }
+
+  /** How long a membership change the nemesis starts may take. */
+  private static final Duration CHANGE_LIMIT = Duration.ofSeconds(120);
+
+  @Override
+  public Joining addNode() throws Exception {
+    NodeProcess node = startJoiningNode();
+    return new Joining(node.id(), inBackground("nemesis-join-n" + node.id(), () -> awaitJoined(node.id(), CHANGE_LIMIT)));
+  }
+
+  @Override
+  public CompletableFuture<Void> decommission(int node) {
+    return inBackground("nemesis-decommission-n" + node, () -> decommission(node, CHANGE_LIMIT));
+  }
+
+  private interface Blocking {
+    void run() throws Exception;
+  }
+
+  /** Runs a blocking wait on a thread of its own (a membership change takes tens of seconds). */
+  private static CompletableFuture<Void> inBackground(String threadName, Blocking wait) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        wait.run();
+        done.complete(null);
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+    }, threadName);
+    t.setDaemon(true);
+    t.start();
+    return done;
+  }
+
   /**
    * Makes the node drop all traffic to and from the given peers (an empty set heals it): through
    * the node's admin API on loopback, with iptables in the node's namespace otherwise.
    */
+  @Override
   public void setLinkRules(int node, Collection<Integer> blockedPeers) {
     if (netns != null) {
       try {
@@ -364,6 +422,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** Shifts the node's wall clock. */
+  @Override
   public void setClockSkew(int node, long skewMillis) {
     AdminGrpc.newBlockingStub(admin(node))
         .withDeadlineAfter(5, TimeUnit.SECONDS)

@@ -68,7 +68,7 @@ public final class ProfileWorkload {
           client.updateProfile(user, Map.of(field, Long.toString(value)), List.of(), consistency);
           record(process, Op.Type.OK, key, value, node, null);
         } catch (DialException e) {
-          Op.Type type = RegisterWorkload.outcome(e, true);
+          Op.Type type = RegisterWorkload.outcome(e.kind(), true);
           record(process, type, key, value, node, e.kind().name());
           if (type == Op.Type.INFO) {
             process += stride;

@@ -6,17 +6,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Records a run's history as it happens: client invocations and completions, and nemesis events,
  * in the order they occur, with times in nanoseconds since the start of the run. Thread-safe.
  */
 public final class Recorder {
-  private final long startNanos = System.nanoTime();
+  private final LongSupplier clock;
+  private final long startNanos;
   private final List<Op> events = new ArrayList<>();
 
+  /** Times from the system's monotonic clock. */
+  public Recorder() {
+    this(System::nanoTime);
+  }
+
+  /** Times from the given clock in nanoseconds (a simulation's virtual time). */
+  public Recorder(LongSupplier clock) {
+    this.clock = clock;
+    this.startNanos = clock.getAsLong();
+  }
+
   public long now() {
-    return System.nanoTime() - startNanos;
+    return clock.getAsLong() - startNanos;
   }
 
   /**

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RegisterWorkload {
   /** A client's operation outcome, mapped from the error kind. */
-  static Op.Type outcome(DialException e, boolean write) {
-    return switch (e.kind()) {
+  static Op.Type outcome(DialException.Kind kind, boolean write) {
+    return switch (kind) {
       // Certainly not applied: nothing was sent, or the request was refused before any replica.
       case UNAVAILABLE, NO_ENDPOINT, INVALID_ARGUMENT, CONTENTION, DENIED, OVERLOADED -> Op.Type.FAIL;
       // A read that did not complete changed nothing; a write may have been applied.
@@ -72,18 +72,137 @@ public final class RegisterWorkload {
   }
 
   /**
-   * Runs one client until the deadline: bound to node {@code node} at {@code endpoint} (recorded
-   * in each op as {@code :node}), first process id
-   * {@code process}; after an indeterminate operation it continues as process {@code process +
-   * stride}, as Jepsen does, since the old process may still have an operation in flight.
+   * One client's choices and its record of them: which operation comes next, what it means for the
+   * history when it completes or fails, and what the client remembers (the value it last saw, for
+   * its next compare-and-set). Both kinds of cluster drive this same body: node processes from a
+   * thread per client ({@link #runClient}), a simulation from its event queue.
+   */
+  public final class Client {
+    private final int node;
+    private final long stride;
+    private final Random random;
+    private final java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
+    private long process;
+    private long nextValue;
+
+    /**
+     * @param node the node the client talks to (recorded in each op as {@code :node})
+     * @param process its first process id; after an indeterminate operation it continues as process
+     *     {@code process + stride}, as Jepsen does, since the old process may still have an
+     *     operation in flight
+     */
+    public Client(int node, long process, long stride, Random random) {
+      this.node = node;
+      this.process = process;
+      this.stride = stride;
+      this.random = random;
+      this.nextValue = process * 1_000_000L;
+    }
+
+    /** Chooses the next operation and records its invocation. */
+    public Call next() {
+      boolean casWorkload = consistencyOf(level, false) == Consistency.LINEARIZABLE;
+      String key = keys.get(random.nextInt(keys.size()));
+      double dice = random.nextDouble();
+      Call call;
+      if (casWorkload && dice >= 0.3 && dice < 0.6) {
+        // The CAS-register workload: replace the value this client last saw with a fresh one.
+        call = new Call(Call.Kind.CAS, key, lastSeen.getOrDefault(key, 0L), ++nextValue);
+      } else if (casWorkload ? dice < 0.3 : dice < 0.5) {
+        call = new Call(Call.Kind.WRITE, key, 0L, ++nextValue);
+      } else {
+        call = new Call(Call.Kind.READ, key, 0L, 0L);
+      }
+      recorder.record(process, Op.Type.INVOKE, call.f(), key, call.historyValue(), level, node, null, null);
+      return call;
+    }
+
+    /**
+     * Records an answer: for a read the value read (0 for absent), for a compare-and-set whether it
+     * applied; ignored for a write.
+     */
+    public void completed(Call call, long readValue, boolean applied) {
+      switch (call.kind()) {
+        case READ -> {
+          recorder.record(process, Op.Type.OK, "read", call.key(), readValue, level, node, null, null);
+          lastSeen.put(call.key(), readValue);
+        }
+        case WRITE -> {
+          recorder.record(process, Op.Type.OK, "write", call.key(), call.value(), level, node, null, null);
+          lastSeen.put(call.key(), call.value());
+        }
+        case CAS -> {
+          recorder.record(process, applied ? Op.Type.OK : Op.Type.FAIL, "cas", call.key(), call.historyValue(),
+              level, node, applied ? null : PRECONDITION, null);
+          if (applied) {
+            lastSeen.put(call.key(), call.value());
+          }
+        }
+      }
+    }
+
+    /** Records a failure of the given kind: certain or indeterminate by {@link #outcome}. */
+    public void failed(Call call, DialException.Kind kind) {
+      Op.Type type = call.kind() == Call.Kind.READ ? Op.Type.FAIL : outcome(kind, true);
+      recorder.record(process, type, call.f(), call.key(), call.historyValue(), level, node, kind.name(), null);
+      if (type == Op.Type.INFO) {
+        process += stride;
+      }
+    }
+
+    /** The pause before the next operation: the mean think time, give or take half. */
+    public long thinkNanos() {
+      return (long) (thinkTime.toNanos() * (0.5 + random.nextDouble()));
+    }
+  }
+
+  /**
+   * One operation a client chose.
+   *
+   * @param expected for a compare-and-set, the value it replaces (0: absent)
+   * @param value the value a write or compare-and-set writes (unique in the run)
+   */
+  public record Call(Kind kind, String key, long expected, long value) {
+    /** What the operation is. */
+    public enum Kind { READ, WRITE, CAS }
+
+    String f() {
+      return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    Object historyValue() {
+      return switch (kind) {
+        case READ -> null;
+        case WRITE -> value;
+        case CAS -> List.of(expected, value);
+      };
+    }
+
+    /** The bytes a write or compare-and-set stores. */
+    public byte[] valueBytes() {
+      return Long.toString(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes a compare-and-set expects, or null for "absent". */
+    public byte[] expectedBytes() {
+      return expected == 0 ? null : Long.toString(expected).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Parses a value read (absent reads as the initial value 0; no write ever writes 0). */
+  public static long valueOf(boolean found, byte[] value) {
+    return found ? Long.parseLong(new String(value, StandardCharsets.UTF_8)) : 0L;
+  }
+
+  /**
+   * Runs one client against a node process until the deadline: bound to node {@code node} at
+   * {@code endpoint}; see {@link Client} for the process ids.
    */
   public void runClient(int node, String endpoint, DialCredentials credentials, long process, long stride,
       long deadlineNanos, Random random) throws InterruptedException {
+    Client body = new Client(node, process, stride, random);
     Consistency consistency = consistencyOf(level, false);
     Consistency writeConsistency = consistencyOf(level, true);
-    boolean casWorkload = consistency == Consistency.LINEARIZABLE;
-    java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
-    long nextValue = process * 1_000_000L;
     try (DialClient client =
         DialClient.builder()
             .endpoints(List.of(endpoint))
@@ -92,58 +211,24 @@ public final class RegisterWorkload {
             .timeout(Duration.ofSeconds(3))
             .build()) {
       while (System.nanoTime() < deadlineNanos) {
-        String key = keys.get(random.nextInt(keys.size()));
-        double dice = random.nextDouble();
-        boolean write = casWorkload ? dice < 0.3 : dice < 0.5;
-        if (casWorkload && dice >= 0.3 && dice < 0.6) {
-          // The CAS-register workload: replace the value this client last saw with a fresh one.
-          long expected = lastSeen.getOrDefault(key, 0L);
-          long value = ++nextValue;
-          List<Long> casValue = List.of(expected, value);
-          recorder.record(process, Op.Type.INVOKE, "cas", key, casValue, level, node, null, null);
-          try {
-            boolean applied = client.compareAndSet(key,
-                expected == 0 ? null : Long.toString(expected).getBytes(StandardCharsets.UTF_8),
-                Long.toString(value).getBytes(StandardCharsets.UTF_8)).getApplied();
-            recorder.record(process, applied ? Op.Type.OK : Op.Type.FAIL, "cas", key, casValue, level, node,
-                applied ? null : PRECONDITION, null);
-            if (applied) {
-              lastSeen.put(key, value);
+        Call call = body.next();
+        try {
+          switch (call.kind()) {
+            case CAS -> body.completed(call, 0,
+                client.compareAndSet(call.key(), call.expectedBytes(), call.valueBytes()).getApplied());
+            case WRITE -> {
+              client.put(call.key(), call.valueBytes(), writeConsistency);
+              body.completed(call, 0, true);
             }
-          } catch (DialException e) {
-            Op.Type type = outcome(e, true);
-            recorder.record(process, type, "cas", key, casValue, level, node, e.kind().name(), null);
-            if (type == Op.Type.INFO) {
-              process += stride;
+            case READ -> {
+              GetResponse r = client.get(call.key(), consistency, false);
+              body.completed(call, valueOf(r.getFound(), r.getValue().toByteArray()), true);
             }
           }
-        } else if (write) {
-          long value = ++nextValue;
-          recorder.record(process, Op.Type.INVOKE, "write", key, value, level, node, null, null);
-          try {
-            client.put(key, Long.toString(value).getBytes(StandardCharsets.UTF_8), writeConsistency);
-            recorder.record(process, Op.Type.OK, "write", key, value, level, node, null, null);
-            lastSeen.put(key, value);
-          } catch (DialException e) {
-            Op.Type type = outcome(e, true);
-            recorder.record(process, type, "write", key, value, level, node, e.kind().name(), null);
-            if (type == Op.Type.INFO) {
-              process += stride;
-            }
-          }
-        } else {
-          recorder.record(process, Op.Type.INVOKE, "read", key, null, level, node, null, null);
-          try {
-            GetResponse r = client.get(key, consistency, false);
-            // Absent reads as the initial value 0; no write ever writes 0.
-            long value = r.getFound() ? Long.parseLong(r.getValue().toStringUtf8()) : 0L;
-            recorder.record(process, Op.Type.OK, "read", key, value, level, node, null, null);
-            lastSeen.put(key, value);
-          } catch (DialException e) {
-            recorder.record(process, Op.Type.FAIL, "read", key, null, level, node, e.kind().name(), null);
-          }
+        } catch (DialException e) {
+          body.failed(call, e.kind());
         }
-        TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));
+        TimeUnit.NANOSECONDS.sleep(body.thinkNanos());
       }
     }
   }

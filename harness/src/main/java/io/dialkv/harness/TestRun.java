@@ -191,7 +191,7 @@ public final class TestRun {
       // The fault window closes before healing begins, so that nothing counted "during the fault"
       // could have been helped by a partly healed cluster.
       recorder.nemesis(Op.Type.INFO, "stop", "healing");
-      nemesis.heal(cluster);
+      awaitHealed(nemesis.heal(cluster));
       log.info("nemesis: healed");
     }
   }
@@ -206,8 +206,17 @@ public final class TestRun {
     return true;
   }
 
+  /** Waits for a heal; a membership change may take its limit and the node's stop after it. */
+  private static void awaitHealed(java.util.concurrent.CompletableFuture<Void> healed) throws Exception {
+    try {
+      healed.get(180, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
   private static void healEverything(ProcessCluster cluster, Nemesis nemesis) throws Exception {
-    nemesis.heal(cluster);
+    awaitHealed(nemesis.heal(cluster));
     for (int node : cluster.nodeIds()) {
       if (!cluster.node(node).isAlive()) {
         cluster.node(node).start();

@@ -63,7 +63,7 @@ class MembershipChangeTest {
             new SteadyWorkload(client, Consistency.QUORUM, 8, 400_000, Duration.ofMinutes(3), true).start();
         awaitMoreWrites(workload, 300);
 
-        NodeProcess sixth = cluster.addNode();
+        NodeProcess sixth = cluster.startJoiningNode();
         cluster.awaitJoined(sixth.id(), Duration.ofSeconds(120));
         awaitMoreWrites(workload, 300);
         TopologyResponse joined = client.topology(sixth.endpoint());

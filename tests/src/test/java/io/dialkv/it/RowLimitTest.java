@@ -46,7 +46,7 @@ class RowLimitTest {
           assertThat(repair.getUnreachableNodeIdsList()).isEmpty();
         }
       }
-      cluster.addNode();
+      cluster.startJoiningNode();
       cluster.awaitJoined(4, Duration.ofSeconds(120));
       try (DialClient direct = cluster.clientOf(4)) {
         assertThat(direct.getProfile("big", Consistency.ALL, false).getProfile().getBio()).hasSize(900_000);

@@ -478,7 +478,7 @@ final class Experiments {
       for (int j = 1; j <= joins; j++) {
         sleepUntil(started + (long) (next * 1e9));
         double at = (System.nanoTime() - started) / 1e9;
-        NodeProcess node = c.cluster.addNode();
+        NodeProcess node = c.cluster.startJoiningNode();
         markers.add(new Chart.Marker(at, "n" + node.id() + " starts"));
         double budget = total - at - window;
         if (budget <= 0 || !joinedWithin(c, node.id(), Duration.ofMillis((long) (budget * 1000)))) {

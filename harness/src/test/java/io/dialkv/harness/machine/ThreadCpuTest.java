@@ -37,10 +37,16 @@ class ThreadCpuTest {
     assumeTrue(Files.exists(Path.of("/proc/self/task")), "needs Linux /proc");
     List<Long> self = List.of(ProcessHandle.current().pid());
     ThreadCpu.Sample before = ThreadCpu.of(self);
-    long spin = System.nanoTime() + 50_000_000;
+    // 50 ms of this thread's own CPU (an "other" thread), however busy the machine is, bounded
+    // by 10 s of wall time.
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuUntil = threads.getCurrentThreadCpuTime() + 50_000_000;
+    long wallLimit = System.nanoTime() + 10_000_000_000L;
     long x = 0;
-    while (System.nanoTime() < spin) {
-      x += Long.hashCode(x) + 1; // CPU on this (an "other") thread
+    while (threads.getCurrentThreadCpuTime() < cpuUntil && System.nanoTime() < wallLimit) {
+      for (int i = 0; i < 10_000; i++) {
+        x += Long.hashCode(x) + 1;
+      }
     }
     ThreadCpu.Sample after = ThreadCpu.of(self);
     assertThat(x).isNotZero();

@@ -1,0 +1,103 @@
+package io.dialkv.harness.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+
+/**
+ * Many seeds, side by side on every core: each seed is one {@link Simulation}, single-threaded, so
+ * the seeds spread over a pool without sharing anything. Collects the failures (a broken promise,
+ * or a run that threw) with what replays each.
+ */
+public final class Campaign {
+  /** A seed that broke a promise or could not run, and the command that replays it. */
+  public record Failure(long seed, String nemesis, String replay, List<String> violations) {}
+
+  /** What a campaign did. */
+  public record Summary(
+      long seeds,
+      long simulatedNanos,
+      long realNanos,
+      List<Failure> failures,
+      Map<String, Long> seedsByNemesis,
+      Map<String, Long> allowedByLevel) {}
+
+  /** Progress as the seeds finish: seeds done, failures so far. */
+  public record Progress(long done, long total, long failures, long realNanos) {}
+
+  private Campaign() {}
+
+  /**
+   * Runs {@code count} seeds from {@code from}: seed {@code s} with the options {@code optionsOf}
+   * gives it, on {@code threads} threads.
+   */
+  public static Summary run(long from, long count, int threads, LongFunction<Simulation.Options> optionsOf,
+      Consumer<Progress> progress, Consumer<Failure> onFailure) throws InterruptedException {
+    long start = System.nanoTime();
+    AtomicLong done = new AtomicLong();
+    AtomicLong simulated = new AtomicLong();
+    List<Failure> failures = new ArrayList<>();
+    Map<String, Long> byNemesis = new TreeMap<>();
+    Map<String, Long> allowed = new TreeMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "simulate");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (long s = from; s < from + count; s++) {
+        long seed = s;
+        running.add(pool.submit(() -> {
+          Simulation.Options options = optionsOf.apply(seed);
+          Failure failure = null;
+          try {
+            Simulation.Result result = Simulation.run(options);
+            simulated.addAndGet(result.simulatedNanos());
+            if (!result.violations().isEmpty()) {
+              failure = new Failure(seed, options.nemesis(), options.replayCommand(), result.violations());
+            }
+            synchronized (allowed) {
+              for (String a : result.allowed()) {
+                allowed.merge(a.substring(0, a.indexOf(':')), 1L, Long::sum);
+              }
+            }
+          } catch (RuntimeException | AssertionError e) {
+            failure = new Failure(seed, options.nemesis(), options.replayCommand(), List.of("the run failed: " + e));
+          }
+          long finished;
+          long failed;
+          synchronized (failures) {
+            byNemesis.merge(options.nemesis(), 1L, Long::sum);
+            if (failure != null) {
+              failures.add(failure);
+              onFailure.accept(failure);
+            }
+            finished = done.incrementAndGet();
+            failed = failures.size();
+          }
+          progress.accept(new Progress(finished, count, failed, System.nanoTime() - start));
+        }));
+      }
+      for (Future<?> f : running) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a simulation thread failed", e.getCause());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    failures.sort(java.util.Comparator.comparingLong(Failure::seed));
+    return new Summary(count, simulated.get(), System.nanoTime() - start, List.copyOf(failures),
+        Map.copyOf(byNemesis), Map.copyOf(allowed));
+  }
+}

@@ -1,0 +1,82 @@
+package io.dialkv.harness.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dialkv.checker.Verdict;
+import io.dialkv.checker.history.History;
+import io.dialkv.checker.history.Op;
+import org.junit.jupiter.api.Test;
+
+/** The partition test's body on a simulated cluster: reproducible, and checked like the real one. */
+class SimulationTest {
+  private static String edn(Simulation.Result r) {
+    return new History(r.history()).toEdn();
+  }
+
+  @Test
+  void theSameSeedGivesTheSameHistoryEventForEvent() {
+    for (String nemesis : new String[] {"partition-halves", "kill", "lossy", "membership"}) {
+      Simulation.Options options = Simulation.Options.defaults(4242, nemesis);
+      String first = edn(Simulation.run(options));
+      String second = edn(Simulation.run(options));
+      assertThat(second).as(nemesis).isEqualTo(first);
+      assertThat(edn(Simulation.run(options.withSeed(4243)))).as(nemesis).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void aRunInjectsFaultsWhileClientsWorkAndChecksEveryLevel() {
+    Simulation.Result r = Simulation.run(Simulation.Options.defaults(7, "partition-halves"));
+    assertThat(r.faults()).hasSizeGreaterThan(2);
+    assertThat(r.history()).anyMatch(Op::isNemesis);
+    assertThat(r.levels()).extracting(l -> l.level()).containsExactly("ONE", "QUORUM", "ALL", "LINEARIZABLE");
+    // Every level served something, ALL lost some to the partition, and all promises held.
+    r.levels().forEach(l -> assertThat(l.ok()).as(l.level()).isPositive());
+    assertThat(r.levels().get(2).failed() + r.levels().get(2).indeterminate()).isPositive();
+    assertThat(r.levels().get(3).verdict()).isEqualTo(Verdict.LINEARIZABLE);
+    assertThat(r.violations()).isEmpty();
+    // Virtual time runs far ahead of the test's own.
+    assertThat(r.simulatedNanos()).isGreaterThan(5_000_000_000L);
+  }
+
+  @Test
+  void aPausedNodeServesNothingUntilItResumes() {
+    Simulation.Result r = Simulation.run(Simulation.Options.defaults(11, "pause"));
+    assertThat(r.history()).anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).startsWith("pause n"));
+    assertThat(r.violations()).isEmpty();
+  }
+
+  @Test
+  void theJudgeTellsABrokenPromiseFromAnAllowedAnomaly() {
+    // ONE may read stale; LINEARIZABLE may not.
+    var stale = new io.dialkv.harness.Anomalies(2, 0, 0, 0, java.util.List.of("stale read: example"));
+    var none = new io.dialkv.harness.Anomalies(0, 0, 0, 0, java.util.List.of());
+    java.util.List<String> violations = new java.util.ArrayList<>();
+    java.util.List<String> allowed = new java.util.ArrayList<>();
+    Promises.judge(java.util.List.of(level("ONE", stale, Verdict.NOT_LINEARIZABLE),
+        level("QUORUM", none, Verdict.LINEARIZABLE)), "none", violations, allowed);
+    assertThat(violations).isEmpty();
+    assertThat(allowed).singleElement().asString().startsWith("ONE: 2 stale reads");
+    Promises.judge(java.util.List.of(level("QUORUM", stale, Verdict.LINEARIZABLE)), "clock-skew", violations, allowed);
+    assertThat(violations).isEmpty();
+    Promises.judge(java.util.List.of(level("QUORUM", stale, Verdict.LINEARIZABLE),
+        level("LINEARIZABLE", none, Verdict.NOT_LINEARIZABLE)), "kill", violations, allowed);
+    assertThat(violations).hasSize(2);
+    assertThat(violations.get(0)).startsWith("QUORUM: 2 stale reads");
+    assertThat(violations.get(1)).startsWith("LINEARIZABLE: not linearizable");
+  }
+
+  private static io.dialkv.harness.LevelResult level(String name, io.dialkv.harness.Anomalies a, Verdict v) {
+    return new io.dialkv.harness.LevelResult(name, 10, 10, 0, 0, 0, 0, a, v, "", 1, 2, java.util.List.of());
+  }
+
+  @Test
+  void unknownNemesesAndLevelsAreRefusedWithTheChoices() {
+    assertThatThrownBy(() -> Simulation.run(Simulation.Options.defaults(1, "flood")))
+        .hasMessageContaining("unknown nemesis 'flood'").hasMessageContaining("lossy");
+    assertThatThrownBy(() -> Simulation.run(Simulation.Options.defaults(1, "none")
+            .with("none", java.util.List.of("SOME"), 10, 5)))
+        .hasMessageContaining("unknown level 'SOME'");
+  }
+}
