@@ -102,6 +102,9 @@ final class SimulateCommand implements Callable<Integer> {
     if (count < 1) {
       throw usage("--seeds must be positive, not " + count);
     }
+    if (from < 0 || count > Long.MAX_VALUE - from) {
+      throw usage("--from must be at least 0, and --from + --seeds at most " + Long.MAX_VALUE);
+    }
     int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     if (threadCount < 1) {
       throw usage("--threads must be positive");

@@ -65,6 +65,9 @@ class SimulateCommandTest {
     Result ops = simulate("--seeds", "5", "--ops", "0");
     assertThat(ops.exit()).isEqualTo(2);
     assertThat(ops.err()).contains("--ops must be between 1 and 100000");
+    Result range = simulate("--seeds", "5", "--from", String.valueOf(Long.MAX_VALUE - 2));
+    assertThat(range.exit()).isEqualTo(2);
+    assertThat(range.err()).contains("--from + --seeds at most");
     Result nodes = simulate("--seeds", "5", "--nodes", "3", "--nemesis", "membership");
     assertThat(nodes.exit()).isEqualTo(2);
     assertThat(nodes.err()).contains("at least 4 nodes");

@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
@@ -34,6 +35,33 @@ public final class Campaign {
 
   private Campaign() {}
 
+  /** One seed; its failure, if any, is added to {@code failures} and passed to {@code onFailure}. */
+  private static void runOne(long seed, Simulation.Options options, AtomicLong simulated, List<Failure> failures,
+      Map<String, Long> byNemesis, Map<String, Long> allowed, Consumer<Failure> onFailure) {
+    Failure failure = null;
+    try {
+      Simulation.Result result = Simulation.run(options);
+      simulated.addAndGet(result.simulatedNanos());
+      if (!result.violations().isEmpty()) {
+        failure = new Failure(seed, options.nemesis(), options.replayCommand(), result.violations());
+      }
+      synchronized (allowed) {
+        for (String a : result.allowed()) {
+          allowed.merge(a.substring(0, a.indexOf(':')), 1L, Long::sum);
+        }
+      }
+    } catch (RuntimeException | AssertionError e) {
+      failure = new Failure(seed, options.nemesis(), options.replayCommand(), List.of("the run failed: " + e));
+    }
+    synchronized (failures) {
+      byNemesis.merge(options.nemesis(), 1L, Long::sum);
+      if (failure != null) {
+        failures.add(failure);
+        onFailure.accept(failure);
+      }
+    }
+  }
+
   /**
    * Runs {@code count} seeds from {@code from}: seed {@code s} with the options {@code optionsOf}
    * gives it, on {@code threads} threads.
@@ -51,47 +79,33 @@ public final class Campaign {
       t.setDaemon(true);
       return t;
     });
+    // A few seeds queued per thread, not all of them: a campaign of millions holds no more.
+    Semaphore queued = new Semaphore(threads * 4);
+    AtomicReference<Throwable> broken = new AtomicReference<>();
     try {
-      List<Future<?>> running = new ArrayList<>();
-      for (long s = from; s < from + count; s++) {
+      for (long s = from; s < from + count && broken.get() == null; s++) {
         long seed = s;
-        running.add(pool.submit(() -> {
-          Simulation.Options options = optionsOf.apply(seed);
-          Failure failure = null;
+        queued.acquire();
+        pool.execute(() -> {
           try {
-            Simulation.Result result = Simulation.run(options);
-            simulated.addAndGet(result.simulatedNanos());
-            if (!result.violations().isEmpty()) {
-              failure = new Failure(seed, options.nemesis(), options.replayCommand(), result.violations());
+            runOne(seed, optionsOf.apply(seed), simulated, failures, byNemesis, allowed, onFailure);
+            long finished;
+            long failed;
+            synchronized (failures) {
+              finished = done.incrementAndGet();
+              failed = failures.size();
             }
-            synchronized (allowed) {
-              for (String a : result.allowed()) {
-                allowed.merge(a.substring(0, a.indexOf(':')), 1L, Long::sum);
-              }
-            }
-          } catch (RuntimeException | AssertionError e) {
-            failure = new Failure(seed, options.nemesis(), options.replayCommand(), List.of("the run failed: " + e));
+            progress.accept(new Progress(finished, count, failed, System.nanoTime() - start));
+          } catch (Throwable t) {
+            broken.compareAndSet(null, t);
+          } finally {
+            queued.release();
           }
-          long finished;
-          long failed;
-          synchronized (failures) {
-            byNemesis.merge(options.nemesis(), 1L, Long::sum);
-            if (failure != null) {
-              failures.add(failure);
-              onFailure.accept(failure);
-            }
-            finished = done.incrementAndGet();
-            failed = failures.size();
-          }
-          progress.accept(new Progress(finished, count, failed, System.nanoTime() - start));
-        }));
+        });
       }
-      for (Future<?> f : running) {
-        try {
-          f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException("a simulation thread failed", e.getCause());
-        }
+      queued.acquire(threads * 4); // every seed has finished
+      if (broken.get() != null) {
+        throw new IllegalStateException("a simulation thread failed", broken.get());
       }
     } finally {
       pool.shutdownNow();
