@@ -1,6 +1,7 @@
 package io.dialkv.harness.sim;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -112,6 +113,6 @@ public final class Campaign {
     }
     failures.sort(java.util.Comparator.comparingLong(Failure::seed));
     return new Summary(count, simulated.get(), System.nanoTime() - start, List.copyOf(failures),
-        Map.copyOf(byNemesis), Map.copyOf(allowed));
+        Collections.unmodifiableMap(byNemesis), Collections.unmodifiableMap(allowed)); // in name order
   }
 }
