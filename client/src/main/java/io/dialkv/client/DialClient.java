@@ -484,16 +484,7 @@ public final class DialClient implements AutoCloseable {
                   ? DialException.Kind.REFUSED
                   : DialException.Kind.OTHER;
     } else {
-      k = switch (kind) {
-        case "invalid-argument" -> DialException.Kind.INVALID_ARGUMENT;
-        case "unavailable" -> DialException.Kind.UNAVAILABLE;
-        case "indeterminate" -> DialException.Kind.INDETERMINATE;
-        case "read-failed" -> DialException.Kind.READ_FAILED;
-        case "contention" -> DialException.Kind.CONTENTION;
-        case "refused" -> DialException.Kind.REFUSED;
-        case "overloaded" -> DialException.Kind.OVERLOADED;
-        default -> DialException.Kind.OTHER;
-      };
+      k = DialException.Kind.fromWireName(kind);
     }
     return new DialException(k, status.getCode(), describe(status) + " (via " + via + ")", t);
   }

@@ -43,7 +43,24 @@ public final class DialException extends RuntimeException {
      */
     DENIED,
     /** Anything else. */
-    OTHER
+    OTHER;
+
+    /**
+     * The kind a node names in its {@code dialkv-error} trailer (e.g. {@code unavailable}), or
+     * {@link #OTHER} for a name this client does not know.
+     */
+    public static Kind fromWireName(String name) {
+      return switch (name) {
+        case "invalid-argument" -> INVALID_ARGUMENT;
+        case "unavailable" -> UNAVAILABLE;
+        case "indeterminate" -> INDETERMINATE;
+        case "read-failed" -> READ_FAILED;
+        case "contention" -> CONTENTION;
+        case "refused" -> REFUSED;
+        case "overloaded" -> OVERLOADED;
+        default -> OTHER;
+      };
+    }
   }
 
   private final Kind kind;

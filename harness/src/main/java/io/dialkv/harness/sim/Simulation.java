@@ -2,18 +2,12 @@ package io.dialkv.harness.sim;
 
 import io.dialkv.checker.history.Op;
 import io.dialkv.client.DialException;
-import io.dialkv.core.admission.OverloadedException;
-import io.dialkv.core.coordinator.ContentionException;
-import io.dialkv.core.coordinator.IndeterminateWriteException;
-import io.dialkv.core.coordinator.ReadFailedException;
-import io.dialkv.core.coordinator.ReplicasRefusedException;
-import io.dialkv.core.coordinator.UnavailableException;
 import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Consistency;
-import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.node.DialNode;
+import io.dialkv.core.node.FailureKind;
 import io.dialkv.core.sim.SimCluster;
 import io.dialkv.core.sim.SimWorld;
 import io.dialkv.harness.Analysis;
@@ -30,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -260,31 +253,13 @@ public final class Simulation {
     return RegisterWorkload.valueOf(cell != null, cell == null ? null : cell.valueUnsafe());
   }
 
-  /** The client API's error kind for a core failure, as the node's gRPC layer maps it. */
+  /** The client API's error kind for a core failure, as the node's reply would tell the client. */
   static DialException.Kind kindOf(Throwable failure) {
-    Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    if (t instanceof InvalidRequestException) {
-      return DialException.Kind.INVALID_ARGUMENT;
-    }
-    if (t instanceof OverloadedException) {
-      return DialException.Kind.OVERLOADED;
-    }
-    if (t instanceof UnavailableException || t instanceof ReplicasRefusedException) {
-      return DialException.Kind.UNAVAILABLE;
-    }
-    if (t instanceof IndeterminateWriteException) {
-      return DialException.Kind.INDETERMINATE;
-    }
-    if (t instanceof ReadFailedException) {
-      return DialException.Kind.READ_FAILED;
-    }
-    if (t instanceof ContentionException) {
-      return DialException.Kind.CONTENTION;
-    }
+    Throwable t = FailureKind.unwrap(failure);
     if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).endsWith("is not running")) {
-      return DialException.Kind.NO_ENDPOINT; // refused before anything was sent
+      return DialException.Kind.NO_ENDPOINT; // refused before anything was sent (SimCluster.onNode)
     }
-    return DialException.Kind.OTHER;
+    return FailureKind.of(t).map(k -> DialException.Kind.fromWireName(k.wireName())).orElse(DialException.Kind.OTHER);
   }
 
   private void injectFault() {

@@ -1,21 +1,13 @@
 package io.dialkv.node;
 
 import io.dialkv.core.admission.OverloadedException;
-import io.dialkv.core.coordinator.ContentionException;
-import io.dialkv.core.coordinator.IndeterminateWriteException;
 import io.dialkv.core.coordinator.ReadFailedException;
-import io.dialkv.core.coordinator.ReplicasRefusedException;
-import io.dialkv.core.coordinator.UnavailableException;
-import io.dialkv.core.data.InvalidRequestException;
-import io.dialkv.core.membership.MembershipChangeRefusedException;
-import io.dialkv.core.time.ClockOffsetException;
+import io.dialkv.core.node.FailureKind;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -74,49 +66,32 @@ final class Replies {
   }
 
   static StatusRuntimeException toStatus(Throwable failure) {
-    Throwable t = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
-    if (t instanceof InvalidRequestException) {
-      return status(Status.INVALID_ARGUMENT, "invalid-argument", t.getMessage());
-    }
-    if (t instanceof OverloadedException overloaded) {
-      Metadata trailers = new Metadata();
-      trailers.put(ERROR_KIND, "overloaded");
-      trailers.put(RETRY_AFTER_MS, String.valueOf(overloaded.retryAfter().toMillis()));
-      return Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage()).asRuntimeException(trailers);
-    }
-    if (t instanceof ClockOffsetException) {
-      return status(Status.FAILED_PRECONDITION, "clock-offset", t.getMessage());
-    }
-    if (t instanceof ReplicasRefusedException) {
-      return status(Status.UNAVAILABLE, "unavailable", t.getMessage());
-    }
-    if (t instanceof MembershipChangeRefusedException) {
-      return status(Status.FAILED_PRECONDITION, "refused", t.getMessage());
-    }
-    if (t instanceof UnavailableException) {
-      return status(Status.UNAVAILABLE, "unavailable", t.getMessage());
-    }
-    if (t instanceof IndeterminateWriteException) {
-      return status(Status.DEADLINE_EXCEEDED, "indeterminate", t.getMessage());
-    }
-    if (t instanceof ReadFailedException read) {
-      return status(
-          read.timedOut() ? Status.DEADLINE_EXCEEDED : Status.UNAVAILABLE, "read-failed", t.getMessage());
-    }
-    if (t instanceof ContentionException) {
-      return status(Status.ABORTED, "contention", t.getMessage());
-    }
-    if (t instanceof RejectedExecutionException) {
-      return status(Status.UNAVAILABLE, "shutting-down", "node is shutting down; try another node");
-    }
+    Throwable t = FailureKind.unwrap(failure);
     if (t instanceof StatusRuntimeException sre) {
       return sre;
     }
-    // A bug, not the caller's fault: worth a stack trace, but not one per request of a flood.
-    limited.warn("internal-" + t.getClass().getName(), "request failed unexpectedly: {}", t.toString(), t);
-    return status(Status.INTERNAL, "internal", "internal error: " + t);
+    FailureKind kind = FailureKind.of(t).orElse(null);
+    if (kind == null) {
+      // A bug, not the caller's fault: worth a stack trace, but not one per request of a flood.
+      limited.warn("internal-" + t.getClass().getName(), "request failed unexpectedly: {}", t.toString(), t);
+      return status(Status.INTERNAL, "internal", "internal error: " + t);
+    }
+    return switch (kind) {
+      case INVALID_ARGUMENT -> status(Status.INVALID_ARGUMENT, kind.wireName(), t.getMessage());
+      case OVERLOADED -> {
+        Metadata trailers = new Metadata();
+        trailers.put(ERROR_KIND, kind.wireName());
+        trailers.put(RETRY_AFTER_MS, String.valueOf(((OverloadedException) t).retryAfter().toMillis()));
+        yield Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage()).asRuntimeException(trailers);
+      }
+      case CLOCK_OFFSET, REFUSED -> status(Status.FAILED_PRECONDITION, kind.wireName(), t.getMessage());
+      case UNAVAILABLE -> status(Status.UNAVAILABLE, kind.wireName(), t.getMessage());
+      case INDETERMINATE -> status(Status.DEADLINE_EXCEEDED, kind.wireName(), t.getMessage());
+      case READ_FAILED -> status(((ReadFailedException) t).timedOut() ? Status.DEADLINE_EXCEEDED : Status.UNAVAILABLE,
+          kind.wireName(), t.getMessage());
+      case CONTENTION -> status(Status.ABORTED, kind.wireName(), t.getMessage());
+      case SHUTTING_DOWN -> status(Status.UNAVAILABLE, kind.wireName(), "node is shutting down; try another node");
+    };
   }
 
   private static StatusRuntimeException status(Status status, String kind, String message) {
