@@ -9,6 +9,7 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.node.FailureKind;
 import io.dialkv.core.sim.SimCluster;
+import io.dialkv.core.sim.SimWire;
 import io.dialkv.core.sim.SimWorld;
 import io.dialkv.harness.Analysis;
 import io.dialkv.harness.LevelResult;
@@ -16,6 +17,7 @@ import io.dialkv.harness.Nemesis;
 import io.dialkv.harness.Recorder;
 import io.dialkv.harness.RegisterWorkload;
 import io.dialkv.harness.TestRun;
+import io.dialkv.wire.ProtobufSimWire;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,9 +137,10 @@ public final class Simulation {
   private boolean workloadDone;
   private String nemesisFailure;
 
-  private Simulation(Options options) {
+  private Simulation(Options options, SimWire wire) {
     this.options = options;
-    this.sim = SimCluster.start(options.nodes(), options.seed(), c -> c.withReplicationFactor(options.replicationFactor()));
+    this.sim = SimCluster.start(options.nodes(), options.seed(),
+        c -> c.withReplicationFactor(options.replicationFactor()), wire);
     this.world = sim.world();
     this.cluster = new SimTestCluster(sim);
     this.recorder = new Recorder(world::nowNanos);
@@ -147,8 +150,16 @@ public final class Simulation {
     this.nemesis = options.nemesis().equals("lossy") ? new Lossy(sim) : Nemesis.byName(options.nemesis());
   }
 
-  /** Runs one seed to its verdicts. */
+  /**
+   * Runs one seed to its verdicts. Every message between the nodes crosses the node's protobuf
+   * encoding, so codec bugs are in scope.
+   */
   public static Result run(Options options) {
+    return run(options, ProtobufSimWire.INSTANCE);
+  }
+
+  /** Runs one seed with the messages crossing {@code wire}. */
+  static Result run(Options options, SimWire wire) {
     if (!NEMESES.contains(options.nemesis())) {
       throw new IllegalArgumentException(
           "unknown nemesis '" + options.nemesis() + "'; nemeses: " + String.join(", ", NEMESES));
@@ -163,7 +174,7 @@ public final class Simulation {
         throw new IllegalArgumentException("unknown level '" + level + "'; levels: " + String.join(", ", Options.LEVELS));
       }
     }
-    return new Simulation(options).run();
+    return new Simulation(options, wire).run();
   }
 
   private Result run() {
@@ -200,6 +211,9 @@ public final class Simulation {
     List<String> allowed = new ArrayList<>();
     if (nemesisFailure != null) {
       violations.add("nemesis: " + nemesisFailure);
+    }
+    for (String refused : sim.network().wireFailures()) {
+      violations.add("wire: the peer codec refused a message the core sent: " + refused);
     }
     Promises.judge(results, options.nemesis(), violations, allowed);
     return new Result(options, events, results, faults, violations, allowed, world.nowNanos() - start);

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dialkv.checker.Verdict;
 import io.dialkv.checker.history.History;
 import io.dialkv.checker.history.Op;
+import io.dialkv.core.sim.SimWire;
+import io.dialkv.core.transport.PeerRequest;
+import io.dialkv.core.transport.PeerResponse;
+import io.dialkv.wire.ProtobufSimWire;
 import org.junit.jupiter.api.Test;
 
 /** The partition test's body on a simulated cluster: reproducible, and checked like the real one. */
@@ -22,6 +26,64 @@ class SimulationTest {
       String second = edn(Simulation.run(options));
       assertThat(second).as(nemesis).isEqualTo(first);
       assertThat(edn(Simulation.run(options.withSeed(4243)))).as(nemesis).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void everyMessageCrossesTheNodesEncodingAndArrivesAsItWasSent() {
+    // A lossless codec changes nothing a node does: the history is the one without the encoding.
+    for (String nemesis : new String[] {"lossy", "membership"}) {
+      Simulation.Options options = Simulation.Options.defaults(4242, nemesis);
+      Counting counted = new Counting(ProtobufSimWire.INSTANCE);
+      String throughTheCodec = edn(Simulation.run(options, counted));
+      assertThat(throughTheCodec).as(nemesis).isEqualTo(edn(Simulation.run(options, SimWire.IN_MEMORY)));
+      assertThat(counted.requests).as(nemesis).isGreaterThan(1_000);
+      assertThat(counted.responses).as(nemesis).isGreaterThan(1_000);
+      assertThat(counted.kinds).as(nemesis).contains("PrepareRequest", "ProposeRequest", "CommitRequest",
+          "ReplicaWriteRequest", "ReplicaReadRequest", "HeartbeatRequest");
+    }
+    assertThat(edn(Simulation.run(Simulation.Options.defaults(4242, "membership"))))
+        .contains("join n6").contains("decommission n6");
+  }
+
+  @Test
+  void aMessageTheCodecRefusesIsABrokenPromise() {
+    Counting refusing = new Counting(ProtobufSimWire.INSTANCE) {
+      @Override
+      public PeerRequest<?> request(PeerRequest<?> request) {
+        if (request instanceof io.dialkv.core.transport.ProposeRequest && requests > 500) {
+          throw new io.dialkv.core.data.InvalidRequestException("proposal without a ballot");
+        }
+        return super.request(request);
+      }
+    };
+    Simulation.Result r = Simulation.run(Simulation.Options.defaults(5, "none"), refusing);
+    assertThat(r.violations()).anyMatch(v -> v.startsWith("wire: the peer codec refused a message the core sent: ")
+        && v.contains("ProposeRequest") && v.contains("proposal without a ballot"));
+  }
+
+  /** A wire that counts what crosses it. */
+  private static class Counting implements SimWire {
+    private final SimWire inner;
+    int requests;
+    int responses;
+    final java.util.Set<String> kinds = new java.util.TreeSet<>();
+
+    Counting(SimWire inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public PeerRequest<?> request(PeerRequest<?> request) {
+      requests++;
+      kinds.add(request.getClass().getSimpleName());
+      return inner.request(request);
+    }
+
+    @Override
+    public PeerResponse response(PeerRequest<?> request, PeerResponse response) {
+      responses++;
+      return inner.response(request, response);
     }
   }
 

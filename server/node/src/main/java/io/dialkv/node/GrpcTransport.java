@@ -7,6 +7,7 @@ import io.dialkv.core.transport.ReplicaWriteRequest;
 import io.dialkv.core.transport.Transport;
 import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.security.Tls;
+import io.dialkv.wire.PeerCodec;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

@@ -1,7 +1,7 @@
 package io.dialkv.node;
 
-import static io.dialkv.node.ProtoCodec.consistency;
-import static io.dialkv.node.ProtoCodec.toProto;
+import static io.dialkv.wire.ProtoCodec.consistency;
+import static io.dialkv.wire.ProtoCodec.toProto;
 
 import com.google.protobuf.ByteString;
 import io.dialkv.core.coordinator.ReadResult;
@@ -29,6 +29,7 @@ import io.dialkv.proto.v1.PutRequest;
 import io.dialkv.proto.v1.PutResponse;
 import io.dialkv.proto.v1.UpdateProfileRequest;
 import io.dialkv.proto.v1.UpdateProfileResponse;
+import io.dialkv.wire.ProtoCodec;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;

@@ -9,6 +9,7 @@ import io.dialkv.proto.v1.peer.PeerError;
 import io.dialkv.proto.v1.peer.PeerGrpc;
 import io.dialkv.proto.v1.peer.PeerReplies;
 import io.dialkv.proto.v1.peer.PeerReply;
+import io.dialkv.wire.PeerCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;

@@ -10,6 +10,7 @@ import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.proto.v1.peer.PeerError;
 import io.dialkv.proto.v1.peer.PeerReplies;
 import io.dialkv.proto.v1.peer.PeerReply;
+import io.dialkv.wire.PeerCodec;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;

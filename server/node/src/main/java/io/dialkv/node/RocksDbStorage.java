@@ -7,6 +7,7 @@ import io.dialkv.core.membership.Member;
 import io.dialkv.core.paxos.PaxosState;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.proto.v1.peer.MemberList;
+import io.dialkv.wire.ProtoCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

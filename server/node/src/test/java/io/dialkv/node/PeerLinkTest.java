@@ -17,6 +17,7 @@ import io.dialkv.proto.v1.peer.PeerError;
 import io.dialkv.proto.v1.peer.PeerGrpc;
 import io.dialkv.proto.v1.peer.PeerReplies;
 import io.dialkv.proto.v1.peer.PeerReply;
+import io.dialkv.wire.PeerCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;

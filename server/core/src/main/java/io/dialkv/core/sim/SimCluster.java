@@ -41,7 +41,13 @@ public final class SimCluster {
 
   /** Nodes 1..size, each configuration adjusted by {@code configure}, started and all up. */
   public static SimCluster start(int size, long seed, UnaryOperator<NodeConfig> configure) {
+    return start(size, seed, configure, SimWire.IN_MEMORY);
+  }
+
+  /** As {@link #start(int, long, UnaryOperator)}, every message crossing {@code wire}. */
+  public static SimCluster start(int size, long seed, UnaryOperator<NodeConfig> configure, SimWire wire) {
     SimCluster cluster = new SimCluster(seed);
+    cluster.network.setWire(wire);
     Map<Integer, String> members = new TreeMap<>();
     IntStream.rangeClosed(1, size).forEach(id -> members.put(id, "sim:" + id));
     for (int id : members.keySet()) {

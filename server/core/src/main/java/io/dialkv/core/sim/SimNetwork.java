@@ -7,6 +7,7 @@ import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,7 +30,8 @@ import java.util.concurrent.CompletableFuture;
  *       until it resumes.
  * </ul>
  *
- * Every message takes a base latency plus a jitter drawn from the world's seeded random source.
+ * Every message takes a base latency plus a jitter drawn from the world's seeded random source,
+ * and crosses a {@link SimWire} (the same objects, or the node's encoding).
  */
 public final class SimNetwork {
   private final SimWorld world;
@@ -43,6 +45,8 @@ public final class SimNetwork {
   private Duration jitter = Duration.ofMillis(1);
   private double dropChance;
   private double duplicateChance;
+  private SimWire wire = SimWire.IN_MEMORY;
+  private final List<String> wireFailures = new ArrayList<>();
 
   SimNetwork(SimWorld world) {
     this.world = world;
@@ -128,24 +132,59 @@ public final class SimNetwork {
       if (target == null) {
         return; // crashed while the message was in flight
       }
+      PeerRequest<?> received;
+      try {
+        received = wire.request(request);
+      } catch (RuntimeException refused) {
+        answer(from, to, reply, null, wireFailure(from, to, request, null, refused));
+        return;
+      }
       target
-          .handlePeer(request)
+          .handlePeer(received)
           .whenComplete(
               (response, failure) -> {
-                if (cut.contains(new Link(to, from)) || crashed.contains(from) || lost()) {
+                if (failure != null) {
+                  answer(from, to, reply, null, failure);
                   return;
                 }
-                world.after(
-                    latency(to, from),
-                    () -> onNode(from, () -> {
-                      if (failure != null) {
-                        reply.completeExceptionally(PeerFailureException.of(to, failure));
-                      } else {
-                        reply.complete(response);
-                      }
-                    }));
+                PeerResponse decoded;
+                try {
+                  decoded = wire.response(request, response);
+                } catch (RuntimeException refused) {
+                  answer(from, to, reply, null, wireFailure(from, to, request, response, refused));
+                  return;
+                }
+                @SuppressWarnings("unchecked") // the answer to a PeerRequest<R> decodes as an R
+                R typed = (R) decoded;
+                answer(from, to, reply, typed, null);
               });
     });
+  }
+
+  /** Sends the receiver's answer (or failure) back, unless the way back is cut or loses it. */
+  private <R extends PeerResponse> void answer(
+      int from, int to, CompletableFuture<R> reply, R response, Throwable failure) {
+    if (cut.contains(new Link(to, from)) || crashed.contains(from) || lost()) {
+      return;
+    }
+    world.after(
+        latency(to, from),
+        () -> onNode(from, () -> {
+          if (failure != null) {
+            reply.completeExceptionally(PeerFailureException.of(to, failure));
+          } else {
+            reply.complete(response);
+          }
+        }));
+  }
+
+  private RuntimeException wireFailure(
+      int from, int to, PeerRequest<?> request, PeerResponse response, RuntimeException refused) {
+    if (wireFailures.size() < 10) {
+      wireFailures.add("n" + from + "->n" + to + " " + (response == null ? request : "answer " + response + " to " + request)
+          + ": " + refused);
+    }
+    return refused;
   }
 
   private Duration latency(int from, int to) {
@@ -164,6 +203,19 @@ public final class SimNetwork {
     Map<String, Integer> counts = new TreeMap<>(sentByKind);
     sentByKind.clear();
     return counts;
+  }
+
+  /** How messages cross from now on (set before the nodes start, so that every message does). */
+  void setWire(SimWire wire) {
+    this.wire = wire;
+  }
+
+  /**
+   * The first few messages the wire refused, described: a codec that cannot carry what the core
+   * sends is a bug, whatever the nodes made of the failure.
+   */
+  public List<String> wireFailures() {
+    return List.copyOf(wireFailures);
   }
 
   /** Cuts every link between the two groups, both ways. */

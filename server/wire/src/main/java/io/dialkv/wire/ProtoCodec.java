@@ -1,4 +1,4 @@
-package io.dialkv.node;
+package io.dialkv.wire;
 
 import com.google.protobuf.ByteString;
 import io.dialkv.core.coordinator.Provenance;

@@ -1,4 +1,4 @@
-package io.dialkv.node;
+package io.dialkv.wire;
 
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.time.Timestamp;

@@ -1,4 +1,4 @@
-package io.dialkv.node;
+package io.dialkv.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.dialkv.node;
+package io.dialkv.wire;
 
 import com.google.protobuf.ByteString;
 import io.dialkv.core.data.InvalidRequestException;
@@ -43,13 +43,13 @@ import java.util.Map;
  * protobuf types cannot (a body of the wrong kind, member records, rows); a malformed message is
  * an {@link InvalidRequestException} naming what is wrong.
  */
-final class PeerCodec {
-  static final int MAX_MESSAGE_CHARS = 1024;
+public final class PeerCodec {
+  public static final int MAX_MESSAGE_CHARS = 1024;
 
   private PeerCodec() {}
 
   /** The request's body; the caller sets the id. */
-  static PeerEnvelope.Builder encode(PeerRequest<?> request) {
+  public static PeerEnvelope.Builder encode(PeerRequest<?> request) {
     PeerEnvelope.Builder e = PeerEnvelope.newBuilder();
     if (request instanceof ReplicaWriteRequest write) {
       e.setWrite(encodeWrite(write));
@@ -138,7 +138,7 @@ final class PeerCodec {
     return new LinearizableRequest(r.getFromNodeId(), r.getKey(), action);
   }
 
-  static io.dialkv.proto.v1.peer.ReplicaWriteRequest encodeWrite(ReplicaWriteRequest write) {
+  public static io.dialkv.proto.v1.peer.ReplicaWriteRequest encodeWrite(ReplicaWriteRequest write) {
     return io.dialkv.proto.v1.peer.ReplicaWriteRequest.newBuilder()
         .setFromNodeId(write.from())
         .setKey(write.key())
@@ -147,7 +147,7 @@ final class PeerCodec {
   }
 
   /** A request as the core takes it; refuses an envelope without a body. */
-  static PeerRequest<?> decode(PeerEnvelope e) {
+  public static PeerRequest<?> decode(PeerEnvelope e) {
     switch (e.getBodyCase()) {
       case WRITE -> {
         var r = e.getWrite();
@@ -199,7 +199,7 @@ final class PeerCodec {
   }
 
   /** The answer to a request of {@code kind}, as it goes back on the stream. */
-  static PeerReply.Builder encode(PeerEnvelope.BodyCase kind, PeerResponse response) {
+  public static PeerReply.Builder encode(PeerEnvelope.BodyCase kind, PeerResponse response) {
     PeerReply.Builder b = PeerReply.newBuilder();
     if (response instanceof ReplicaWriteResponse r) {
       io.dialkv.proto.v1.peer.ReplicaWriteResponse.Builder w =
@@ -306,7 +306,7 @@ final class PeerCodec {
    * The answer as the core takes it. A reply of another kind than its request's is malformed (a
    * peer's replies are checked like its requests).
    */
-  static PeerResponse decode(PeerEnvelope.BodyCase kind, PeerReply reply) {
+  public static PeerResponse decode(PeerEnvelope.BodyCase kind, PeerReply reply) {
     if (reply.getBodyCase().getNumber() != kind.getNumber()) {
       throw new InvalidRequestException("a " + kind + " request was answered with " + reply.getBodyCase());
     }
