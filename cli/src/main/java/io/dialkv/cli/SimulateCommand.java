@@ -29,7 +29,10 @@ import picocli.CommandLine.Spec;
           + "as `dialkv test` does."
     },
     footer = {"", "Nemeses: none, partition-halves, partition-majorities-ring, bridge, isolate-node, kill, pause, "
-        + "clock-skew, membership, and lossy (messages lost and duplicated at random; the simulation only).",
+        + "clock-skew, membership, and the simulation's own: lossy (messages lost and duplicated at random), swizzle "
+        + "(nodes cut off one by one, healed in another order), clocks (drift and jumps) and "
+        + "membership-under-faults (a join or decommission with another fault at once).",
+        "Every message between nodes crosses the node's protobuf encoding.",
         "A level's promise: LINEARIZABLE linearizable and nothing stale or lost under every nemesis; QUORUM and ALL "
         + "no stale read and no lost acknowledged write but under clock skew; ONE no lost acknowledged write but "
         + "under clock skew (stale reads are allowed).",
@@ -86,7 +89,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (nodes < 3 || nodes > 15) {
       throw usage("--nodes must be between 3 and 15 (replication factor 3), not " + nodes);
     }
-    if (chosen.contains("membership") && nodes < 4) {
+    if (chosen.stream().anyMatch(n -> n.startsWith("membership")) && nodes < 4) {
       throw usage("the membership nemesis needs at least 4 nodes (a decommission leaves 3 for replication factor 3)");
     }
     if (seed != null) {

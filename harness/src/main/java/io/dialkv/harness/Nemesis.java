@@ -191,10 +191,16 @@ public interface Nemesis {
     private Integer joined;
     private CompletableFuture<Void> change = HEALED;
     private String changing = "";
+    private Integer changingNode;
 
     @Override
     public String name() {
       return "membership";
+    }
+
+    /** The node joining or leaving in the current window (null before the first). */
+    public Integer changingNode() {
+      return changingNode;
     }
 
     @Override
@@ -203,12 +209,14 @@ public interface Nemesis {
         TestCluster.Joining node = cluster.addNode();
         joined = node.id();
         changing = "join of n" + node.id();
+        changingNode = node.id();
         change = node.joined();
         return "join n" + node.id();
       }
       int leaving = joined;
       joined = null;
       changing = "decommission of n" + leaving;
+      changingNode = leaving;
       change = cluster.decommission(leaving);
       return "decommission n" + leaving;
     }

@@ -24,8 +24,10 @@ import java.util.List;
 final class Promises {
   private Promises() {}
 
-  static void judge(List<LevelResult> levels, String nemesis, List<String> violations, List<String> allowed) {
-    boolean clockFaults = nemesis.equals("clock-skew");
+  /**
+   * @param clockFaults whether a fault skewed, drifted or jumped a clock in the run
+   */
+  static void judge(List<LevelResult> levels, boolean clockFaults, List<String> violations, List<String> allowed) {
     for (LevelResult r : levels) {
       Anomalies a = r.anomalies();
       String level = r.level();

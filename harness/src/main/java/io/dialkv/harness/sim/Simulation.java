@@ -36,9 +36,15 @@ import java.util.function.Function;
  * <p>Single-threaded and self-contained: many run side by side on different threads.
  */
 public final class Simulation {
-  /** The nemeses a simulation runs: every process nemesis, and the simulation's own {@code lossy}. */
+  /**
+   * The nemeses a simulation runs: every process nemesis, and the faults only a simulation gives:
+   * {@code lossy} (messages lost and duplicated), {@code swizzle} (nodes cut off one by one and
+   * healed in another order), {@code clocks} (drift and jumps) and {@code membership-under-faults}
+   * (a join or decommission with another fault at once).
+   */
   public static final List<String> NEMESES = java.util.stream.Stream.concat(
-      Nemesis.NAMES.stream(), java.util.stream.Stream.of("lossy")).toList();
+      Nemesis.NAMES.stream(), java.util.stream.Stream.of("lossy", "swizzle", "clocks", "membership-under-faults"))
+      .toList();
 
   /** How long a simulated client waits for an answer, as the harness's real clients do. */
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(3);
@@ -147,7 +153,17 @@ public final class Simulation {
     // The world's source decides message timing; the workload and nemesis draw from their own,
     // seeded from the same seed, so that a change in one does not reshuffle the other.
     this.random = new Random(options.seed() ^ 0x9E3779B97F4A7C15L);
-    this.nemesis = options.nemesis().equals("lossy") ? new Lossy(sim) : Nemesis.byName(options.nemesis());
+    this.nemesis = nemesis(options.nemesis());
+  }
+
+  private Nemesis nemesis(String name) {
+    return switch (name) {
+      case "lossy" -> new Lossy(sim);
+      case "swizzle" -> new Swizzle(world, options.fault(), options.heal());
+      case "clocks" -> new ClockFaults(sim, options.fault());
+      case "membership-under-faults" -> new MembershipUnderFaults(this::nemesis);
+      default -> Nemesis.byName(name);
+    };
   }
 
   /**
@@ -164,7 +180,7 @@ public final class Simulation {
       throw new IllegalArgumentException(
           "unknown nemesis '" + options.nemesis() + "'; nemeses: " + String.join(", ", NEMESES));
     }
-    if (options.nemesis().equals("membership") && options.nodes() < options.replicationFactor() + 1) {
+    if (options.nemesis().startsWith("membership") && options.nodes() < options.replicationFactor() + 1) {
       // A decommission needs the replication factor's worth of nodes left behind.
       throw new IllegalArgumentException("the membership nemesis needs at least " + (options.replicationFactor() + 1)
           + " nodes for replication factor " + options.replicationFactor());
@@ -215,7 +231,9 @@ public final class Simulation {
     for (String refused : sim.network().wireFailures()) {
       violations.add("wire: the peer codec refused a message the core sent: " + refused);
     }
-    Promises.judge(results, options.nemesis(), violations, allowed);
+    // Last-write-wins answers to clocks: where any fault touched one, QUORUM and ALL may misorder.
+    boolean clockFaults = events.stream().anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).contains("clock"));
+    Promises.judge(results, clockFaults, violations, allowed);
     return new Result(options, events, results, faults, violations, allowed, world.nowNanos() - start);
   }
 
@@ -319,7 +337,7 @@ public final class Simulation {
       cluster.restart(node);
       cluster.resume(node);
       cluster.setLinkRules(node, List.of());
-      cluster.setClockSkew(node, 0);
+      sim.clock(node).resetWall();
     }
     sim.network().heal();
     sim.awaitAllUp();
