@@ -63,6 +63,12 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = {"-n", "--nodes"}, defaultValue = "5", description = "Cluster size (default: ${DEFAULT-VALUE}).")
   int nodes;
 
+  @Option(names = "--buggify", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Let the core's fault sites fire (a commit to a majority only, a hint not kept, one-row "
+          + "streaming pages...): each enabled for a seed at one in four, firing at one in four of its calls "
+          + "(default: on; --no-buggify turns them off).")
+  boolean buggify;
+
   @Option(names = "--threads", description = "Seeds run at once (default: the number of cores).")
   Integer threads;
 
@@ -153,7 +159,7 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private Simulation.Options options(long s, String nemesis) {
-    return Simulation.Options.defaults(s, nemesis).with(nemesis, levels, ops, nodes);
+    return Simulation.Options.defaults(s, nemesis).with(nemesis, levels, ops, nodes).withBuggify(buggify);
   }
 
   private int replay(PrintWriter outWriter, String nemesis) throws Exception {
@@ -168,6 +174,7 @@ final class SimulateCommand implements Callable<Integer> {
     outWriter.printf(Locale.ROOT, "seed %d, nemesis %s: %.1f s simulated in %.2f s%n", seed, nemesis,
         result.simulatedNanos() / 1e9, real / 1e9);
     outWriter.print(Report.table(asRun));
+    outWriter.println("fault sites enabled: " + (options.buggify() ? result.buggified() : "none (--no-buggify)"));
     for (String a : result.allowed()) {
       outWriter.println("allowed: " + a);
     }

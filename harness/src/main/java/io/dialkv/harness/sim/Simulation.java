@@ -64,6 +64,8 @@ public final class Simulation {
    * @param fault how long each fault lasts
    * @param heal how long the cluster is left healthy between faults
    * @param checkBudget time the linearizability checker may take per level (real time)
+   * @param buggify whether the core's {@link io.dialkv.core.time.Buggify} sites may fire (each
+   *     enabled for the run at one in four, firing at one in four of its calls)
    */
   public record Options(
       long seed,
@@ -77,30 +79,39 @@ public final class Simulation {
       Duration thinkTime,
       Duration fault,
       Duration heal,
-      Duration checkBudget) {
+      Duration checkBudget,
+      boolean buggify) {
 
     public static final List<String> LEVELS = List.of("ONE", "QUORUM", "ALL", "LINEARIZABLE");
 
-    /** 5 nodes, RF 3, every level, 200 operations per level on 3 keys, 1 s faults 0.5 s apart. */
+    /**
+     * 5 nodes, RF 3, every level, 200 operations per level on 3 keys, 1 s faults 0.5 s apart, the
+     * core's fault sites on.
+     */
     public static Options defaults(long seed, String nemesis) {
       return new Options(seed, 5, 3, LEVELS, nemesis, 200, 3, 1, Duration.ofMillis(100),
-          Duration.ofMillis(1000), Duration.ofMillis(500), Duration.ofSeconds(20));
+          Duration.ofMillis(1000), Duration.ofMillis(500), Duration.ofSeconds(20), true);
     }
 
     public Options withSeed(long s) {
       return new Options(s, nodes, replicationFactor, levels, nemesis, opsPerLevel, keysPerLevel, clientsPerNode,
-          thinkTime, fault, heal, checkBudget);
+          thinkTime, fault, heal, checkBudget, buggify);
+    }
+
+    public Options withBuggify(boolean on) {
+      return new Options(seed, nodes, replicationFactor, levels, nemesis, opsPerLevel, keysPerLevel, clientsPerNode,
+          thinkTime, fault, heal, checkBudget, on);
     }
 
     public Options with(String otherNemesis, List<String> otherLevels, int ops, int nodeCount) {
       return new Options(seed, nodeCount, Math.min(replicationFactor, nodeCount), otherLevels, otherNemesis, ops,
-          keysPerLevel, clientsPerNode, thinkTime, fault, heal, checkBudget);
+          keysPerLevel, clientsPerNode, thinkTime, fault, heal, checkBudget, buggify);
     }
 
     /** The command line that replays this run. */
     public String replayCommand() {
       return "dialkv simulate --seed " + seed + " --nemesis " + nemesis + " --levels " + String.join(",", levels)
-          + " --ops " + opsPerLevel + " --nodes " + nodes;
+          + " --ops " + opsPerLevel + " --nodes " + nodes + (buggify ? "" : " --no-buggify");
     }
   }
 
@@ -112,6 +123,7 @@ public final class Simulation {
    * @param allowed anomalies the level's promise allows (stale reads at ONE, lost updates under
    *     clock skew), described
    * @param simulatedNanos virtual time the run took
+   * @param buggified the core's fault sites the run enabled (of those it reached)
    */
   public record Result(
       Options options,
@@ -120,7 +132,8 @@ public final class Simulation {
       List<Analysis.FaultWindow> faults,
       List<String> violations,
       List<String> allowed,
-      long simulatedNanos) {
+      long simulatedNanos,
+      List<String> buggified) {
 
     /** The run as the partition test's report shows one, to write with {@code Report.write}. */
     public TestRun.Result asTestRunResult(Path reportDir) {
@@ -148,6 +161,9 @@ public final class Simulation {
     this.sim = SimCluster.start(options.nodes(), options.seed(),
         c -> c.withReplicationFactor(options.replicationFactor()), wire);
     this.world = sim.world();
+    if (options.buggify()) {
+      world.enableBuggify();
+    }
     this.cluster = new SimTestCluster(sim);
     this.recorder = new Recorder(world::nowNanos);
     // The world's source decides message timing; the workload and nemesis draw from their own,
@@ -234,7 +250,9 @@ public final class Simulation {
     // Last-write-wins answers to clocks: where any fault touched one, QUORUM and ALL may misorder.
     boolean clockFaults = events.stream().anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).contains("clock"));
     Promises.judge(results, clockFaults, violations, allowed);
-    return new Result(options, events, results, faults, violations, allowed, world.nowNanos() - start);
+    List<String> buggified = world.buggifiedSites().entrySet().stream()
+        .filter(Map.Entry::getValue).map(e -> e.getKey().name()).toList();
+    return new Result(options, events, results, faults, violations, allowed, world.nowNanos() - start, buggified);
   }
 
   /** One client operation, then the next after the client's think time, until the level's count. */

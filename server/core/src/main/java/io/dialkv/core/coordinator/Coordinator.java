@@ -9,6 +9,7 @@ import io.dialkv.core.membership.Topology;
 import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
+import io.dialkv.core.time.Buggify;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
@@ -233,7 +234,8 @@ public final class Coordinator {
     }
     CompletableFuture<ReadResult> read =
         new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();
-    if (level == Consistency.ONE && plan.alive().size() > 1 && random.nextDouble() < readRepairChance) {
+    if (level == Consistency.ONE && plan.alive().size() > 1
+        && (random.nextDouble() < readRepairChance || fanout.scheduler.buggify(Buggify.READ_REPAIR_ALWAYS))) {
       read.thenRun(() -> BackgroundRepair.run(fanout, rowKey, plan, readTimeout));
     }
     return read;

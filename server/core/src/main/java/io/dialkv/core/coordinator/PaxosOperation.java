@@ -5,6 +5,7 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.paxos.PaxosTrace;
 import io.dialkv.core.paxos.Proposal;
+import io.dialkv.core.time.Buggify;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.CommitRequest;
@@ -347,7 +348,8 @@ public final class PaxosOperation {
     }, accepts -> {
       List<Integer> acceptedBy = accepts.stream().map(ProposeResponse::nodeId).toList();
       commitToPendingReplicas(proposal);
-      round(new CommitRequest(fanout.selfId, key, proposal), true, r -> true,
+      boolean toAll = !fanout.scheduler.buggify(Buggify.PAXOS_COMMIT_TO_MAJORITY);
+      round(new CommitRequest(fanout.selfId, key, proposal), toAll, r -> true,
           commits -> onCommitted.accept(acceptedBy),
           failures -> fail(true, "the value was chosen but its commit reached fewer than " + majority + " replicas"));
     }, responses -> retryAbove(responses.stream()
@@ -375,7 +377,8 @@ public final class PaxosOperation {
    */
   private <R extends PeerResponse> void round(PeerRequest<R> request, boolean toAll, Predicate<R> ok,
       Consumer<List<R>> onMajority, Consumer<List<R>> onImpossible) {
-    new Round<>(request, ok, onMajority, onImpossible).start(toAll ? plan.alive().size() : majority);
+    boolean all = toAll || fanout.scheduler.buggify(Buggify.PAXOS_ROUND_TO_ALL);
+    new Round<>(request, ok, onMajority, onImpossible).start(all ? plan.alive().size() : majority);
   }
 
   private final class Round<R extends PeerResponse> {

@@ -3,6 +3,7 @@ package io.dialkv.core.coordinator;
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.HintedHandoff;
+import io.dialkv.core.time.Buggify;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.PeerFailureException;
@@ -60,7 +61,7 @@ final class WriteOperation {
     timer = fanout.scheduler.schedule(timeout, this::onTimeout);
     ReplicaWriteRequest request = new ReplicaWriteRequest(fanout.selfId, key, row);
     for (int node : plan.down()) {
-      hints.store(node, key, row);
+      storeHint(node);
     }
     for (int node : plan.alive()) {
       fanout
@@ -70,12 +71,18 @@ final class WriteOperation {
     return result;
   }
 
+  private void storeHint(int node) {
+    if (!fanout.scheduler.buggify(Buggify.HINT_NOT_STORED)) {
+      hints.store(node, key, row);
+    }
+  }
+
   private void onReply(int node, ReplicaWriteResponse ack, Throwable failure) {
     PeerFailureException failed = failure == null ? null : Fanout.asPeerFailure(node, failure);
     if (failed != null && !failed.refused() && node != fanout.selfId) {
       // Whether or not the write has been answered: the replica must get it eventually. A replica
       // that refused it would refuse it again.
-      hints.store(node, key, row);
+      storeHint(node);
     }
     if (result.isDone()) {
       return;

@@ -4,6 +4,7 @@ import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.time.Buggify;
 import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.FetchRowsResponse;
@@ -126,10 +127,12 @@ final class RangeStreamer {
   }
 
   private CompletableFuture<FetchRowsResponse> fetch(int source, List<TokenSpan> spans, String afterKey) {
+    // A page of one byte holds one row (a page always takes the row that fills it).
+    int pageBytes = scheduler.buggify(Buggify.STREAM_ONE_ROW_PAGES) ? 1 : PAGE_BYTES;
     if (source == selfId) {
-      return CompletableFuture.completedFuture(local.rowsIn(spans, afterKey, PAGE_BYTES));
+      return CompletableFuture.completedFuture(local.rowsIn(spans, afterKey, pageBytes));
     }
-    return transport.send(source, new FetchRowsRequest(selfId, spans, afterKey, PAGE_BYTES), timeout);
+    return transport.send(source, new FetchRowsRequest(selfId, spans, afterKey, pageBytes), timeout);
   }
 
   private CompletableFuture<Void> apply(Transfer t, Map<String, Row> rows) {

@@ -1,5 +1,6 @@
 package io.dialkv.core.sim;
 
+import io.dialkv.core.time.Buggify;
 import io.dialkv.core.time.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +78,11 @@ public final class SimScheduler implements Scheduler {
       }
     }));
     return () -> cancelled[0] = true;
+  }
+
+  @Override
+  public boolean buggify(Buggify site) {
+    return world.buggify(site);
   }
 
   @Override

@@ -1,8 +1,13 @@
 package io.dialkv.core.sim;
 
+import io.dialkv.core.time.Buggify;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,6 +26,9 @@ public final class SimWorld {
   private final long seed;
   private long nowNanos;
   private long sequence;
+  private SplittableRandom buggifyRandom;
+  private final Map<Buggify, Boolean> buggifySites = new EnumMap<>(Buggify.class);
+  private final java.util.Set<Buggify> forced = java.util.EnumSet.noneOf(Buggify.class);
 
   public SimWorld(long seed) {
     this.seed = seed;
@@ -33,6 +41,37 @@ public final class SimWorld {
 
   public Random random() {
     return random;
+  }
+
+  /**
+   * Turns the core's {@link Buggify} sites on for this run: each site is enabled with a chance of
+   * one in four when first reached, and an enabled site fires at one in four of its calls, both
+   * drawn from a source seeded by the run's seed (not the world's, so that a run without it
+   * times every message as before).
+   */
+  public void enableBuggify() {
+    buggifyRandom = new SplittableRandom(seed ^ 0xB0661F1EDL);
+  }
+
+  /** The sites reached in this run and whether each was enabled, in site order (empty when off). */
+  public Map<Buggify, Boolean> buggifiedSites() {
+    return new TreeMap<>(buggifySites);
+  }
+
+  /** Makes the given sites fire at every call from now on: what a test of one site asks for. */
+  public void forceBuggify(Buggify... sites) {
+    forced.addAll(java.util.List.of(sites));
+  }
+
+  boolean buggify(Buggify site) {
+    if (forced.contains(site)) {
+      return true;
+    }
+    if (buggifyRandom == null) {
+      return false;
+    }
+    boolean enabled = buggifySites.computeIfAbsent(site, s -> buggifyRandom.nextInt(4) == 0);
+    return enabled && buggifyRandom.nextInt(4) == 0;
   }
 
   public long nowNanos() {

@@ -31,6 +31,15 @@ public interface Scheduler extends Executor {
    */
   RandomGenerator random();
 
+  /**
+   * Whether the rare behaviour at {@code site} should happen now. Off in production (this default);
+   * a simulation may turn sites on for a run, each firing at a chance, all drawn from the run's
+   * seed. Used only on the loop.
+   */
+  default boolean buggify(Buggify site) {
+    return false;
+  }
+
   /** A scheduled task that can be called off. */
   interface Cancellable {
     /** Prevents the task from running if it has not started; harmless if it already ran. */
