@@ -47,10 +47,72 @@ public final class ProfileWorkload {
     return level;
   }
 
+  public List<String> users() {
+    return users;
+  }
+
+  /** One profile update: a field of a user set to a value no other update uses. */
+  public record Update(String user, String field, long value) {
+    public String key() {
+      return user + "/" + field;
+    }
+
+    public String valueText() {
+      return Long.toString(value);
+    }
+  }
+
+  /**
+   * One client's choices and history records, whoever carries its updates: a thread with a gRPC
+   * client ({@link #runClient}) or a simulation's event queue.
+   */
+  public final class Client {
+    private final int node;
+    private final long stride;
+    private final Random random;
+    private long process;
+    private long nextValue;
+
+    /** As {@link RegisterWorkload.Client}: after an indeterminate update it continues as a new process. */
+    public Client(int node, long process, long stride, Random random) {
+      this.node = node;
+      this.process = process;
+      this.stride = stride;
+      this.random = random;
+      this.nextValue = process * 1_000_000L;
+    }
+
+    /** Chooses the next update and records its invocation. */
+    public Update next() {
+      String user = users.get(random.nextInt(users.size()));
+      String field = FIELDS.get(random.nextInt(FIELDS.size()));
+      Update u = new Update(user, field, ++nextValue);
+      record(process, Op.Type.INVOKE, u.key(), u.value(), node, null);
+      return u;
+    }
+
+    public void completed(Update u) {
+      record(process, Op.Type.OK, u.key(), u.value(), node, null);
+    }
+
+    public void failed(Update u, DialException.Kind kind) {
+      Op.Type type = RegisterWorkload.outcome(kind, true);
+      record(process, type, u.key(), u.value(), node, kind.name());
+      if (type == Op.Type.INFO) {
+        process += stride;
+      }
+    }
+
+    /** The pause before the next update: the think time, 0.5x to 1.5x. */
+    public long thinkNanos() {
+      return (long) (thinkTime.toNanos() * (0.5 + random.nextDouble()));
+    }
+  }
+
   public void runClient(int node, String endpoint, DialCredentials credentials, long process, long stride,
       long deadlineNanos, Random random) throws InterruptedException {
     Consistency consistency = RegisterWorkload.consistencyOf(level, true);
-    long nextValue = process * 1_000_000L;
+    Client c = new Client(node, process, stride, random);
     try (DialClient client =
         DialClient.builder()
             .endpoints(List.of(endpoint))
@@ -59,22 +121,14 @@ public final class ProfileWorkload {
             .timeout(Duration.ofSeconds(3))
             .build()) {
       while (System.nanoTime() < deadlineNanos) {
-        String user = users.get(random.nextInt(users.size()));
-        String field = FIELDS.get(random.nextInt(FIELDS.size()));
-        long value = ++nextValue;
-        String key = user + "/" + field;
-        record(process, Op.Type.INVOKE, key, value, node, null);
+        Update u = c.next();
         try {
-          client.updateProfile(user, Map.of(field, Long.toString(value)), List.of(), consistency);
-          record(process, Op.Type.OK, key, value, node, null);
+          client.updateProfile(u.user(), Map.of(u.field(), u.valueText()), List.of(), consistency);
+          c.completed(u);
         } catch (DialException e) {
-          Op.Type type = RegisterWorkload.outcome(e.kind(), true);
-          record(process, type, key, value, node, e.kind().name());
-          if (type == Op.Type.INFO) {
-            process += stride;
-          }
+          c.failed(u, e.kind());
         }
-        TimeUnit.NANOSECONDS.sleep((long) (thinkTime.toNanos() * (0.5 + random.nextDouble())));
+        TimeUnit.NANOSECONDS.sleep(c.thinkNanos());
       }
     }
   }
@@ -103,11 +157,19 @@ public final class ProfileWorkload {
       fields.put("email", r.getProfile().getEmail());
       fields.put("bio", r.getProfile().getBio());
       fields.put("attributes.team", r.getProfile().getAttributesOrDefault("team", ""));
-      for (String field : FIELDS) {
-        String v = fields.get(field);
-        values.put(user + "/" + field, v.isEmpty() ? 0L : Long.parseLong(v));
-      }
+      putFinal(values, user, fields);
     }
     return values;
+  }
+
+  /**
+   * Adds one user's final fields (field name to text, empty or missing when absent) as the
+   * analysis takes them: {@code user/field} to the value, 0 when absent.
+   */
+  public static void putFinal(Map<Object, Long> values, String user, Map<String, String> fields) {
+    for (String field : FIELDS) {
+      String v = fields.getOrDefault(field, "");
+      values.put(user + "/" + field, v.isEmpty() ? 0L : Long.parseLong(v));
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.dialkv.harness.sim;
 import io.dialkv.checker.Verdict;
 import io.dialkv.harness.Anomalies;
 import io.dialkv.harness.LevelResult;
+import io.dialkv.harness.ProfileResult;
 import java.util.List;
 
 /**
@@ -58,6 +59,25 @@ final class Promises {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Profile updates: each field is a last-write-wins register, so an acknowledged update that
+   * came after the one the final profile kept is lost. {@code ONE} allows it (eventual
+   * consistency), {@code QUORUM} and {@code ALL} only under clock faults, {@code LINEARIZABLE}
+   * never.
+   */
+  static void judgeProfiles(List<ProfileResult> profiles, boolean clockFaults, List<String> violations,
+      List<String> allowed) {
+    for (ProfileResult p : profiles) {
+      if (p.lostUpdates() == 0) {
+        continue;
+      }
+      String what = p.level() + " profiles: " + p.lostUpdates() + " lost updates"
+          + (p.examples().isEmpty() ? "" : " (" + String.join("; ", p.examples()) + ")");
+      boolean allowedHere = p.level().equals("ONE") || (clockFaults && !p.level().equals("LINEARIZABLE"));
+      (allowedHere ? allowed : violations).add(what);
     }
   }
 

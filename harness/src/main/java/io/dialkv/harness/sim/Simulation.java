@@ -14,10 +14,13 @@ import io.dialkv.core.sim.SimWorld;
 import io.dialkv.harness.Analysis;
 import io.dialkv.harness.LevelResult;
 import io.dialkv.harness.Nemesis;
+import io.dialkv.harness.ProfileResult;
+import io.dialkv.harness.ProfileWorkload;
 import io.dialkv.harness.Recorder;
 import io.dialkv.harness.RegisterWorkload;
 import io.dialkv.harness.TestRun;
 import io.dialkv.wire.ProtobufSimWire;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,6 +122,7 @@ public final class Simulation {
    * What one run produced.
    *
    * @param levels one row per level, as the partition test's report has
+   * @param profiles the profile updates per level, and which the final profiles lost
    * @param violations each broken promise, described (empty: every level kept its promise)
    * @param allowed anomalies the level's promise allows (stale reads at ONE, lost updates under
    *     clock skew), described
@@ -129,6 +133,7 @@ public final class Simulation {
       Options options,
       List<Op> history,
       List<LevelResult> levels,
+      List<ProfileResult> profiles,
       List<Analysis.FaultWindow> faults,
       List<String> violations,
       List<String> allowed,
@@ -141,7 +146,7 @@ public final class Simulation {
       TestRun.Options as = new TestRun.Options(o.nodes(), o.replicationFactor(), o.levels(), o.nemesis(),
           Duration.ofNanos(simulatedNanos), o.fault(), o.heal(), o.keysPerLevel(), o.clientsPerNode(), o.thinkTime(),
           o.seed(), null, reportDir, o.checkBudget(), "simulated");
-      return new TestRun.Result(as, levels, List.of(), faults, reportDir);
+      return new TestRun.Result(as, levels, profiles, faults, reportDir);
     }
   }
 
@@ -212,7 +217,9 @@ public final class Simulation {
   private Result run() {
     long start = world.nowNanos();
     List<RegisterWorkload> workloads = new ArrayList<>();
-    int clients = options.levels().size() * options.nodes() * options.clientsPerNode();
+    List<ProfileWorkload> profileWorkloads = new ArrayList<>();
+    // Per level and node: the register clients and one profile client, as the partition test has.
+    int clients = options.levels().size() * options.nodes() * (options.clientsPerNode() + 1);
     long process = 0;
     for (String level : options.levels()) {
       RegisterWorkload workload = new RegisterWorkload(level, options.keysPerLevel(), recorder, options.thinkTime());
@@ -226,6 +233,16 @@ public final class Simulation {
         }
       }
     }
+    for (String level : options.levels()) {
+      ProfileWorkload workload = new ProfileWorkload(level, 3, recorder, options.thinkTime().multipliedBy(2));
+      profileWorkloads.add(workload);
+      int[] updated = {0};
+      for (int node : cluster.nodeIds()) {
+        ProfileWorkload.Client client = workload.new Client(node, process++, clients, new Random(random.nextLong()));
+        clientsRunning++;
+        world.after(Duration.ofNanos(client.thinkNanos()), () -> update(client, level, node, updated));
+      }
+    }
     world.after(options.heal(), this::injectFault);
     world.runUntil(() -> workloadDone && clientsRunning == 0, RUN_LIMIT);
     healEverything();
@@ -233,11 +250,17 @@ public final class Simulation {
     for (RegisterWorkload w : workloads) {
       finals.put(w.level(), finalReads(w));
     }
+    Map<String, Map<Object, Long>> finalProfiles = new LinkedHashMap<>();
+    for (ProfileWorkload w : profileWorkloads) {
+      finalProfiles.put(w.level(), finalProfiles(w));
+    }
     List<Op> events = recorder.events();
     List<Analysis.FaultWindow> faults = Analysis.faultWindows(events);
     List<LevelResult> results = new ArrayList<>();
+    List<ProfileResult> profiles = new ArrayList<>();
     for (String level : options.levels()) {
       results.add(Analysis.analyse(level, events, faults, finals.get(level), options.checkBudget()));
+      profiles.add(Analysis.analyseProfiles(level, events, finalProfiles.get(level)));
     }
     List<String> violations = new ArrayList<>();
     List<String> allowed = new ArrayList<>();
@@ -250,23 +273,22 @@ public final class Simulation {
     // Last-write-wins answers to clocks: where any fault touched one, QUORUM and ALL may misorder.
     boolean clockFaults = events.stream().anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).contains("clock"));
     Promises.judge(results, clockFaults, violations, allowed);
+    Promises.judgeProfiles(profiles, clockFaults, violations, allowed);
     List<String> buggified = world.buggifiedSites().entrySet().stream()
         .filter(Map.Entry::getValue).map(e -> e.getKey().name()).toList();
-    return new Result(options, events, results, faults, violations, allowed, world.nowNanos() - start, buggified);
+    return new Result(options, events, results, profiles, faults, violations, allowed, world.nowNanos() - start,
+        buggified);
   }
 
   /** One client operation, then the next after the client's think time, until the level's count. */
   private void step(RegisterWorkload.Client client, String level, int node, int[] invoked) {
     if (invoked[0] >= options.opsPerLevel() || !cluster.nodeIds().contains(node)) {
-      clientsRunning--;
-      if (clientsRunning == 0) {
-        workloadDone = true;
-      }
+      clientDone();
       return;
     }
     invoked[0]++;
     RegisterWorkload.Call call = client.next();
-    Consistency consistency = level.equals("LINEARIZABLE") ? Consistency.LINEARIZABLE : Consistency.valueOf(level);
+    Consistency consistency = consistency(level);
     Function<DialNode, CompletableFuture<long[]>> request = switch (call.kind()) {
       case READ -> n -> n.get(call.key(), consistency, false)
           .thenApply(r -> new long[] {valueOf(r.row()), 1});
@@ -274,12 +296,47 @@ public final class Simulation {
       case CAS -> n -> n.compareAndSet(call.key(), call.expectedBytes(), call.valueBytes())
           .thenApply(r -> new long[] {0, r.applied() ? 1 : 0});
     };
+    call(node, request, answer -> client.completed(call, answer[0], answer[1] == 1), kind -> client.failed(call, kind),
+        () -> world.after(Duration.ofNanos(client.thinkNanos()), () -> step(client, level, node, invoked)));
+  }
+
+  /** One profile update, then the next, until half the level's operation count. */
+  private void update(ProfileWorkload.Client client, String level, int node, int[] updated) {
+    if (updated[0] >= options.opsPerLevel() / 2 || !cluster.nodeIds().contains(node)) {
+      clientDone();
+      return;
+    }
+    updated[0]++;
+    ProfileWorkload.Update u = client.next();
+    Consistency consistency = consistency(level);
+    byte[] value = u.valueText().getBytes(StandardCharsets.UTF_8);
+    call(node, n -> n.updateProfile(u.user(), Map.of(u.field(), value), List.of(), consistency),
+        ok -> client.completed(u), kind -> client.failed(u, kind),
+        () -> world.after(Duration.ofNanos(client.thinkNanos()), () -> update(client, level, node, updated)));
+  }
+
+  private static Consistency consistency(String level) {
+    return level.equals("LINEARIZABLE") ? Consistency.LINEARIZABLE : Consistency.valueOf(level);
+  }
+
+  private void clientDone() {
+    clientsRunning--;
+    if (clientsRunning == 0) {
+      workloadDone = true;
+    }
+  }
+
+  /**
+   * A client's request to its node, answered by the node or by the client's own deadline
+   * (whichever comes first, once), then {@code next}.
+   */
+  private <T> void call(int node, Function<DialNode, CompletableFuture<T>> request, java.util.function.Consumer<T> ok,
+      java.util.function.Consumer<DialException.Kind> failed, Runnable next) {
     boolean[] answered = {false};
-    Runnable next = () -> world.after(Duration.ofNanos(client.thinkNanos()), () -> step(client, level, node, invoked));
     world.after(CLIENT_TIMEOUT, () -> {
       if (!answered[0]) {
         answered[0] = true;
-        client.failed(call, DialException.Kind.DEADLINE);
+        failed.accept(DialException.Kind.DEADLINE);
         next.run();
       }
     });
@@ -289,9 +346,9 @@ public final class Simulation {
       }
       answered[0] = true;
       if (failure != null) {
-        client.failed(call, kindOf(failure));
+        failed.accept(kindOf(failure));
       } else {
-        client.completed(call, answer[0], answer[1] == 1);
+        ok.accept(answer);
       }
       next.run();
     });
@@ -359,6 +416,29 @@ public final class Simulation {
     }
     sim.network().heal();
     sim.awaitAllUp();
+  }
+
+  /** Reads every profile at ALL after the heal, as the partition test does: each field's final value. */
+  private Map<Object, Long> finalProfiles(ProfileWorkload w) {
+    Map<Object, Long> values = new LinkedHashMap<>();
+    int reader = cluster.nodeIds().get(0);
+    for (String user : w.users()) {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          Row row = sim.await(sim.onNode(reader, n -> n.getProfile(user, Consistency.ALL, false))).row();
+          Map<String, String> fields = new java.util.TreeMap<>();
+          row.liveCells().forEach((field, cell) -> fields.put(field, new String(cell.valueUnsafe(), StandardCharsets.UTF_8)));
+          ProfileWorkload.putFinal(values, user, fields);
+          break;
+        } catch (RuntimeException e) {
+          if (attempt >= 20) {
+            throw new IllegalStateException("the final read of profile " + user + " failed 21 times: " + e.getMessage(), e);
+          }
+          sim.runFor(Duration.ofMillis(250));
+        }
+      }
+    }
+    return values;
   }
 
   /** Reads every key at ALL, recording the reads, retrying while the cluster converges. */

@@ -100,6 +100,10 @@ class SimulationTest {
     assertThat(r.levels().get(2).failed() + r.levels().get(2).indeterminate()).isPositive();
     assertThat(r.levels().get(3).verdict()).isEqualTo(Verdict.LINEARIZABLE);
     assertThat(r.violations()).isEmpty();
+    // The profile workload ran beside the registers at every level, and was judged too.
+    assertThat(r.profiles()).extracting(p -> p.level()).containsExactly("ONE", "QUORUM", "ALL", "LINEARIZABLE");
+    r.profiles().forEach(p -> assertThat(p.ok()).as(p.level()).isGreaterThan(20));
+    assertThat(r.history()).anyMatch(op -> String.valueOf(op.key()).endsWith("/attributes.team"));
     // Virtual time runs far ahead of the test's own.
     assertThat(r.simulatedNanos()).isGreaterThan(5_000_000_000L);
   }
@@ -130,7 +134,8 @@ class SimulationTest {
     // Under drifting and jumping clocks last-write-wins misorders writes at QUORUM and ALL: the
     // judge allows it there, as under a skew, and nowhere else.
     Simulation.Result clocks = Simulation.run(Simulation.Options.defaults(7, "clocks"));
-    assertThat(clocks.allowed()).anyMatch(a -> a.startsWith("QUORUM: ") && a.contains("under clock skew"));
+    assertThat(clocks.allowed())
+        .anyMatch(a -> (a.startsWith("QUORUM: ") || a.startsWith("ALL: ")) && a.contains("under clock skew"));
     // Ranges moved under another fault each window: joins and decommissions all completed.
     Simulation.Result moving = Simulation.run(Simulation.Options.defaults(7, "membership-under-faults"));
     assertThat(moving.history()).anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).startsWith("decommission n6 + "));
@@ -154,6 +159,18 @@ class SimulationTest {
     assertThat(violations).hasSize(2);
     assertThat(violations.get(0)).startsWith("QUORUM: 2 stale reads");
     assertThat(violations.get(1)).startsWith("LINEARIZABLE: not linearizable");
+
+    // Profile fields are last-write-wins registers: a lost update is allowed at ONE, and at QUORUM
+    // only under clock faults.
+    violations.clear();
+    allowed.clear();
+    var lostOne = new io.dialkv.harness.ProfileResult("ONE", 5, 0, 0, 1, java.util.List.of("u/bio"));
+    var lostQuorum = new io.dialkv.harness.ProfileResult("QUORUM", 5, 0, 0, 1, java.util.List.of("u/bio"));
+    Promises.judgeProfiles(java.util.List.of(lostOne, lostQuorum), false, violations, allowed);
+    assertThat(allowed).singleElement().asString().startsWith("ONE profiles: 1 lost updates");
+    assertThat(violations).singleElement().asString().startsWith("QUORUM profiles: 1 lost updates");
+    Promises.judgeProfiles(java.util.List.of(lostQuorum), true, violations, allowed);
+    assertThat(violations).hasSize(1);
   }
 
   private static io.dialkv.harness.LevelResult level(String name, io.dialkv.harness.Anomalies a, Verdict v) {
