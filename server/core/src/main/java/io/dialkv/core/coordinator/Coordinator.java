@@ -66,10 +66,10 @@ public final class Coordinator {
     this.writeTimeout = writeTimeout;
     this.random = scheduler.random();
     this.proposals = new ProposerQueue(selfId, clock, scheduler, (op, timeLeft) -> {
-      // The plan again: the replicas' liveness may have changed while the operation waited.
-      Fanout.Plan plan = fanout.plan(op.key);
-      if (plan.alive().size() < linearizableMajority()) {
-        return unavailable("linearizable operation", plan, linearizableMajority());
+      // The plan again: the replicas' liveness (or the ring) may have changed while it waited.
+      Fanout.Plan plan = fanout.paxosPlan(op.key);
+      if (plan.alive().size() < plan.paxosQuorum()) {
+        return unavailable("linearizable operation", plan, plan.paxosQuorum());
       }
       return new PaxosOperation(fanout, op.key, op.action, plan, timeLeft, random).start();
     });
@@ -113,9 +113,9 @@ public final class Coordinator {
    * nodes that disagree on which replica is first both run Paxos, which stays safe.
    */
   public CompletableFuture<PaxosResult> linearizable(String rowKey, LinearizableAction action) {
-    Fanout.Plan plan = fanout.plan(rowKey);
-    if (plan.alive().size() < linearizableMajority()) {
-      return unavailable("linearizable operation", plan, linearizableMajority());
+    Fanout.Plan plan = fanout.paxosPlan(rowKey);
+    if (plan.alive().size() < plan.paxosQuorum()) {
+      return unavailable("linearizable operation", plan, plan.paxosQuorum());
     }
     int proposer = preferredProposer(plan);
     if (proposer == fanout.selfId || proposer < 0) {
@@ -149,10 +149,6 @@ public final class Coordinator {
       }
       return new LinearizableResponse(fanout.selfId, outcome, String.valueOf(cause.getMessage()), null, false, null);
     });
-  }
-
-  private int linearizableMajority() {
-    return Consistency.LINEARIZABLE.required(fanout.ring().replicationFactor());
   }
 
   /** Too few of the key's replicas are alive for the level: nothing is sent. */
@@ -215,7 +211,7 @@ public final class Coordinator {
     if (failure != null) {
       return CompletableFuture.failedFuture(failure);
     }
-    int majority = Consistency.LINEARIZABLE.required(plan.replicas().size());
+    int majority = plan.paxosQuorum();
     Provenance provenance = new Provenance(r.nodeId(), Consistency.LINEARIZABLE, plan.replicas(), majority,
         plan.alive(), List.of(), false, List.of(), false, r.trace().ballot(), r.trace());
     return CompletableFuture.completedFuture(new PaxosResult(r.before(), r.applied(), provenance));

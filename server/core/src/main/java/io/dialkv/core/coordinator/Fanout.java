@@ -1,5 +1,6 @@
 package io.dialkv.core.coordinator;
 
+import io.dialkv.core.data.Consistency;
 import io.dialkv.core.membership.FailureDetector;
 import io.dialkv.core.membership.Topology;
 import io.dialkv.core.replica.ReplicaHandler;
@@ -61,7 +62,18 @@ final class Fanout {
    *
    * @param pending how many of {@code replicas} are pending (see {@link #writePlan})
    */
-  record Plan(List<Integer> replicas, List<Integer> alive, List<Integer> down, int pending) {}
+  record Plan(List<Integer> replicas, List<Integer> alive, List<Integer> down, int pending) {
+    /**
+     * How many of the replicas a Paxos round needs: a majority of the key's current replicas, and
+     * one more per pending replica (Cassandra's rule for lightweight transactions during range
+     * movements). While a member joins or leaves, nodes that already see the new ring use a
+     * majority of the new replicas, the others this count out of old and pending replicas; any two
+     * such quorums share a replica, and so do two of the old ones.
+     */
+    int paxosQuorum() {
+      return Consistency.LINEARIZABLE.required(replicas.size() - pending) + pending;
+    }
+  }
 
   /** The plan's live replicas, this node first if it is one: its answer costs no network hop. */
   List<Integer> aliveOwnFirst(Plan plan) {
@@ -95,6 +107,14 @@ final class Fanout {
     List<Integer> replicas = new ArrayList<>(now.ring().replicasFor(key));
     replicas.addAll(pending);
     return classify(replicas, pending.size());
+  }
+
+  /**
+   * The replicas a Paxos round runs among: as {@link #writePlan}, the key's replicas and its pending
+   * ones, which take part as acceptors (see {@link Plan#paxosQuorum}).
+   */
+  Plan paxosPlan(String key) {
+    return writePlan(key);
   }
 
   /** Nodes that will be replicas of the key once the member joining or leaving is done. */

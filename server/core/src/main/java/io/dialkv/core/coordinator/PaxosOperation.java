@@ -112,7 +112,7 @@ public final class PaxosOperation {
     this.key = key;
     this.action = action;
     this.plan = plan;
-    this.majority = Consistency.LINEARIZABLE.required(plan.replicas().size());
+    this.majority = plan.paxosQuorum();
     this.timeout = timeout;
     this.random = random;
   }
@@ -258,8 +258,7 @@ public final class PaxosOperation {
   /** A read of its own at QUORUM, for promises that carry no row. */
   private void read() {
     int phase = ++phaseId;
-    new ReadOperation(fanout, key, Consistency.QUORUM, false, plan, Consistency.QUORUM.required(plan.replicas().size()),
-            timeout)
+    new ReadOperation(fanout, key, Consistency.QUORUM, false, plan, majority, timeout)
         .start()
         .whenComplete((read, failure) -> {
           if (phase != phaseId || result.isDone()) {
@@ -357,12 +356,16 @@ public final class PaxosOperation {
   }
 
   /**
-   * A chosen value also goes to the key's pending replicas (a member joining or leaving), which
-   * take no part in the round: they must hold it once they own the key. Not counted; a pending
-   * replica that misses it gets it from streaming or anti-entropy repair.
+   * A chosen value also goes to the key's replicas that became pending (a member joining or
+   * leaving) since the round began: they must hold it once they own the key. Not counted; a
+   * pending replica that misses it gets it from streaming or anti-entropy repair. Those pending
+   * when it began are in the round (see {@link Fanout.Plan#paxosQuorum}).
    */
   private void commitToPendingReplicas(Proposal proposal) {
     for (int node : fanout.pendingReplicas(key)) {
+      if (plan.replicas().contains(node)) {
+        continue;
+      }
       fanout.send(node, new CommitRequest(fanout.selfId, key, proposal), timeout);
     }
   }

@@ -13,7 +13,8 @@ import java.util.List;
  * @param coordinator the node that coordinated the request (for a linearizable operation, the
  *     key's preferred proposer, which ran its Paxos round, whichever node the client called)
  * @param consistency the level applied
- * @param replicas the key's replicas in ring order
+ * @param replicas the key's replicas in ring order (for a write or a linearizable operation while a
+ *     member joins or leaves, followed by its pending replicas, which the write goes to as well)
  * @param required how many replicas the level needed
  * @param alive replicas the failure detector considered alive
  * @param replies what each replica that answered said

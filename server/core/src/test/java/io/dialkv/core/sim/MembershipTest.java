@@ -213,6 +213,48 @@ class MembershipTest {
   }
 
   @Test
+  void aLinearizableOperationDuringAJoinCountsThePendingReplicaAndNeedsOneAnswerMore() {
+    // Nodes that already see a joiner as normal run Paxos among the new replicas; those that still
+    // see it joining must then use quorums that meet every majority of the new replicas, or two
+    // proposers decide on disjoint majorities ({1,3} and {6,5} of [5,1,3] and [6,5,1]: seed 2765
+    // of membership-under-faults). The join is held in its pending state by a member that is down.
+    SimCluster cluster = SimCluster.start(5, 3, 707);
+    cluster.crash(3);
+    cluster.awaitSeen(1, 3, false);
+    DialNode joining = cluster.startJoining(6);
+    cluster.runFor(Duration.ofSeconds(5));
+    assertThat(member(cluster, 1, 6).status()).isEqualTo(MemberStatus.JOINING);
+
+    io.dialkv.core.coordinator.WriteResult moving = null;
+    String key = null;
+    for (int i = 0; i < 200 && moving == null; i++) {
+      String k = "lin-" + i;
+      if (cluster.node(1).ring().replicasFor(k).contains(3)) {
+        continue; // n3 is down: keep to keys whose current replicas all serve
+      }
+      var r = cluster.await(cluster.node(1).put(k, b("v" + i), Consistency.LINEARIZABLE));
+      if (r.provenance().replicas().contains(6)) {
+        moving = r;
+        key = k;
+      }
+    }
+    assertThat(moving).as("a key n6 will take over, written while n6 joins").isNotNull();
+    assertThat(moving.provenance().replicas()).hasSize(4).endsWith(6);
+    assertThat(moving.provenance().required()).isEqualTo(3); // a majority of 3, and one for n6
+    assertThat(moving.provenance().paxos().accepted()).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(joining.joined()).isNotDone();
+
+    // Once the join completes, a round among the new replicas sees the value.
+    cluster.restart(3);
+    cluster.awaitAllUp();
+    cluster.await(joining.joined());
+    cluster.runFor(Duration.ofSeconds(2));
+    var read = cluster.await(cluster.node(6).get(key, Consistency.LINEARIZABLE, false));
+    assertThat(new String(read.row().liveCells().get(Mutation.VALUE_CELL).valueUnsafe(), StandardCharsets.UTF_8))
+        .isEqualTo("v" + key.substring(4));
+  }
+
+  @Test
   void aRestartedNodeRemembersMembersThatJoinedAfterItsConfiguration() {
     SimCluster cluster = SimCluster.start(4, 3, 606);
     cluster.await(cluster.startJoining(5).joined());
