@@ -178,6 +178,24 @@ class SimulationTest {
   }
 
   @Test
+  void aSimulatedClientIsToldEachFailureAsTheNodesClientIs() {
+    // Every kind the node names in its error trailer is one the client reads, but the two it
+    // treats as other (a clock too far off, a node shutting down: neither says whether it applied).
+    for (io.dialkv.core.node.FailureKind kind : io.dialkv.core.node.FailureKind.values()) {
+      io.dialkv.client.DialException.Kind read = io.dialkv.client.DialException.Kind.fromWireName(kind.wireName());
+      if (kind == io.dialkv.core.node.FailureKind.CLOCK_OFFSET || kind == io.dialkv.core.node.FailureKind.SHUTTING_DOWN) {
+        assertThat(read).as(kind.name()).isEqualTo(io.dialkv.client.DialException.Kind.OTHER);
+      } else {
+        assertThat(read.name()).as(kind.name()).isEqualTo(kind.name());
+      }
+    }
+    assertThat(Simulation.kindOf(new java.util.concurrent.CompletionException(
+        new io.dialkv.core.coordinator.ContentionException("deadline")))).isEqualTo(io.dialkv.client.DialException.Kind.CONTENTION);
+    assertThat(Simulation.kindOf(new IllegalStateException("n3 is not running")))
+        .isEqualTo(io.dialkv.client.DialException.Kind.NO_ENDPOINT);
+  }
+
+  @Test
   void unknownNemesesAndLevelsAreRefusedWithTheChoices() {
     assertThatThrownBy(() -> Simulation.run(Simulation.Options.defaults(1, "flood")))
         .hasMessageContaining("unknown nemesis 'flood'").hasMessageContaining("lossy");
