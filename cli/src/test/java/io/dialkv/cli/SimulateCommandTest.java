@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,30 @@ class SimulateCommandTest {
     assertThat(first.resolve("results.json")).exists();
     assertThat(b.out().lines().filter(l -> l.startsWith("|")).toList())
         .isEqualTo(a.out().lines().filter(l -> l.startsWith("|")).toList());
+  }
+
+  @Test
+  void aSeedGivesTheSameHistoryInAnotherJvmWhoseIdentityHashesAreAllAlike() throws Exception {
+    // Every identity hash code in the other JVM is 1: if iterating a hash set or map of objects
+    // without a hash of their own (enums, say) decided anything, the two histories would differ.
+    for (String nemesis : new String[] {"membership-under-faults", "lossy"}) {
+      Path here = dir.resolve("here-" + nemesis);
+      Path there = dir.resolve("there-" + nemesis);
+      assertThat(simulate("--seed", "31", "--nemesis", nemesis, "--out", here.toString()).exit()).isZero();
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process other = new ProcessBuilder(java, "-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=2",
+          "-cp", System.getProperty("java.class.path"), DialCli.class.getName(),
+          "simulate", "--seed", "31", "--nemesis", nemesis, "--out", there.toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("other-" + nemesis + ".log").toFile()).start();
+      try {
+        assertThat(other.waitFor(120, TimeUnit.SECONDS)).as("the other JVM finished").isTrue();
+      } finally {
+        other.destroyForcibly();
+      }
+      assertThat(other.exitValue()).as(Files.readString(dir.resolve("other-" + nemesis + ".log"))).isZero();
+      assertThat(Files.readString(there.resolve("history.edn"))).as(nemesis)
+          .isEqualTo(Files.readString(here.resolve("history.edn")));
+    }
   }
 
   @Test
