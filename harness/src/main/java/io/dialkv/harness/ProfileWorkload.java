@@ -67,45 +67,35 @@ public final class ProfileWorkload {
    * client ({@link #runClient}) or a simulation's event queue.
    */
   public final class Client {
-    private final int node;
-    private final long stride;
-    private final Random random;
-    private long process;
-    private long nextValue;
+    private final ClientProcess me;
 
     /** As {@link RegisterWorkload.Client}: after an indeterminate update it continues as a new process. */
     public Client(int node, long process, long stride, Random random) {
-      this.node = node;
-      this.process = process;
-      this.stride = stride;
-      this.random = random;
-      this.nextValue = process * 1_000_000L;
+      this.me = new ClientProcess(node, process, stride, random, thinkTime);
     }
 
     /** Chooses the next update and records its invocation. */
     public Update next() {
-      String user = users.get(random.nextInt(users.size()));
-      String field = FIELDS.get(random.nextInt(FIELDS.size()));
-      Update u = new Update(user, field, ++nextValue);
-      record(process, Op.Type.INVOKE, u.key(), u.value(), node, null);
+      String user = users.get(me.random().nextInt(users.size()));
+      String field = FIELDS.get(me.random().nextInt(FIELDS.size()));
+      Update u = new Update(user, field, me.nextValue());
+      record(me.id(), Op.Type.INVOKE, u.key(), u.value(), me.node(), null);
       return u;
     }
 
     public void completed(Update u) {
-      record(process, Op.Type.OK, u.key(), u.value(), node, null);
+      record(me.id(), Op.Type.OK, u.key(), u.value(), me.node(), null);
     }
 
     public void failed(Update u, DialException.Kind kind) {
       Op.Type type = RegisterWorkload.outcome(kind, true);
-      record(process, type, u.key(), u.value(), node, kind.name());
-      if (type == Op.Type.INFO) {
-        process += stride;
-      }
+      record(me.id(), type, u.key(), u.value(), me.node(), kind.name());
+      me.ended(type);
     }
 
     /** The pause before the next update: the think time, 0.5x to 1.5x. */
     public long thinkNanos() {
-      return (long) (thinkTime.toNanos() * (0.5 + random.nextDouble()));
+      return me.thinkNanos();
     }
   }
 

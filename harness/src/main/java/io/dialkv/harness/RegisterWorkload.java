@@ -78,12 +78,8 @@ public final class RegisterWorkload {
    * thread per client ({@link #runClient}), a simulation from its event queue.
    */
   public final class Client {
-    private final int node;
-    private final long stride;
-    private final Random random;
+    private final ClientProcess me;
     private final java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
-    private long process;
-    private long nextValue;
 
     /**
      * @param node the node the client talks to (recorded in each op as {@code :node})
@@ -92,28 +88,24 @@ public final class RegisterWorkload {
      *     operation in flight
      */
     public Client(int node, long process, long stride, Random random) {
-      this.node = node;
-      this.process = process;
-      this.stride = stride;
-      this.random = random;
-      this.nextValue = process * 1_000_000L;
+      this.me = new ClientProcess(node, process, stride, random, thinkTime);
     }
 
     /** Chooses the next operation and records its invocation. */
     public Call next() {
       boolean casWorkload = consistencyOf(level, false) == Consistency.LINEARIZABLE;
-      String key = keys.get(random.nextInt(keys.size()));
-      double dice = random.nextDouble();
+      String key = keys.get(me.random().nextInt(keys.size()));
+      double dice = me.random().nextDouble();
       Call call;
       if (casWorkload && dice >= 0.3 && dice < 0.6) {
         // The CAS-register workload: replace the value this client last saw with a fresh one.
-        call = new Call(Call.Kind.CAS, key, lastSeen.getOrDefault(key, 0L), ++nextValue);
+        call = new Call(Call.Kind.CAS, key, lastSeen.getOrDefault(key, 0L), me.nextValue());
       } else if (casWorkload ? dice < 0.3 : dice < 0.5) {
-        call = new Call(Call.Kind.WRITE, key, 0L, ++nextValue);
+        call = new Call(Call.Kind.WRITE, key, 0L, me.nextValue());
       } else {
         call = new Call(Call.Kind.READ, key, 0L, 0L);
       }
-      recorder.record(process, Op.Type.INVOKE, call.f(), key, call.historyValue(), level, node, null, null);
+      recorder.record(me.id(), Op.Type.INVOKE, call.f(), key, call.historyValue(), level, me.node(), null, null);
       return call;
     }
 
@@ -124,16 +116,16 @@ public final class RegisterWorkload {
     public void completed(Call call, long readValue, boolean applied) {
       switch (call.kind()) {
         case READ -> {
-          recorder.record(process, Op.Type.OK, "read", call.key(), readValue, level, node, null, null);
+          recorder.record(me.id(), Op.Type.OK, "read", call.key(), readValue, level, me.node(), null, null);
           lastSeen.put(call.key(), readValue);
         }
         case WRITE -> {
-          recorder.record(process, Op.Type.OK, "write", call.key(), call.value(), level, node, null, null);
+          recorder.record(me.id(), Op.Type.OK, "write", call.key(), call.value(), level, me.node(), null, null);
           lastSeen.put(call.key(), call.value());
         }
         case CAS -> {
-          recorder.record(process, applied ? Op.Type.OK : Op.Type.FAIL, "cas", call.key(), call.historyValue(),
-              level, node, applied ? null : PRECONDITION, null);
+          recorder.record(me.id(), applied ? Op.Type.OK : Op.Type.FAIL, "cas", call.key(), call.historyValue(),
+              level, me.node(), applied ? null : PRECONDITION, null);
           if (applied) {
             lastSeen.put(call.key(), call.value());
           }
@@ -144,15 +136,13 @@ public final class RegisterWorkload {
     /** Records a failure of the given kind: certain or indeterminate by {@link #outcome}. */
     public void failed(Call call, DialException.Kind kind) {
       Op.Type type = call.kind() == Call.Kind.READ ? Op.Type.FAIL : outcome(kind, true);
-      recorder.record(process, type, call.f(), call.key(), call.historyValue(), level, node, kind.name(), null);
-      if (type == Op.Type.INFO) {
-        process += stride;
-      }
+      recorder.record(me.id(), type, call.f(), call.key(), call.historyValue(), level, me.node(), kind.name(), null);
+      me.ended(type);
     }
 
     /** The pause before the next operation: the mean think time, give or take half. */
     public long thinkNanos() {
-      return (long) (thinkTime.toNanos() * (0.5 + random.nextDouble()));
+      return me.thinkNanos();
     }
   }
 
