@@ -120,7 +120,8 @@ class SimulationTest {
     Map<String, String> firstFault = Map.of(
         "swizzle", "swizzle: cut off [n",
         "clocks", "clocks: n",
-        "membership-under-faults", "join n6 + ");
+        "membership-under-faults", "join n6 + ",
+        "lossy", "lossy: ");
     firstFault.forEach((nemesis, start) -> {
       Simulation.Result r = Simulation.run(Simulation.Options.defaults(7, nemesis));
       List<String> faults = r.history().stream()
@@ -131,6 +132,8 @@ class SimulationTest {
       r.levels().forEach(l -> assertThat(l.ok()).as(nemesis + " " + l.level()).isPositive());
       assertThat(r.levels().get(3).verdict()).as(nemesis).isEqualTo(Verdict.LINEARIZABLE);
     });
+    assertThat(Simulation.run(Simulation.Options.defaults(7, "lossy")).history())
+        .anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).matches("lossy: .* [1-9]\\d* links lossier, [1-9]\\d* slower"));
     // Under drifting and jumping clocks last-write-wins misorders writes at QUORUM and ALL: the
     // judge allows it there, as under a skew, and nowhere else.
     Simulation.Result clocks = Simulation.run(Simulation.Options.defaults(7, "clocks"));

@@ -45,6 +45,8 @@ public final class SimNetwork {
   private Duration jitter = Duration.ofMillis(1);
   private double dropChance;
   private double duplicateChance;
+  /** Chances [drop, duplicate] of single links, in place of the network-wide ones. */
+  private final Map<Link, double[]> linkChances = new HashMap<>();
   private SimWire wire = SimWire.IN_MEMORY;
   private final List<String> wireFailures = new ArrayList<>();
 
@@ -105,12 +107,12 @@ public final class SimNetwork {
               new PeerFailureException(to, "connection refused", false))));
       return reply;
     }
-    if (cut.contains(new Link(from, to)) || lost()) {
+    if (cut.contains(new Link(from, to)) || lost(from, to)) {
       return reply; // dropped: the sender learns nothing until its timeout
     }
     world.after(latency(from, to), () -> deliver(from, to, request, reply));
-    if (duplicateChance > 0 && !(request instanceof LinearizableRequest)
-        && world.random().nextDouble() < duplicateChance) {
+    double duplicate = chance(from, to, 1);
+    if (duplicate > 0 && !(request instanceof LinearizableRequest) && world.random().nextDouble() < duplicate) {
       // The copy's answer finds the reply already complete (or completes it first): the
       // receiver must cope with handling the request twice. A hand-off of a client's operation is
       // not duplicated: the transport carries each request at most once, and the coordinator
@@ -121,8 +123,15 @@ public final class SimNetwork {
     return reply;
   }
 
-  private boolean lost() {
-    return dropChance > 0 && world.random().nextDouble() < dropChance;
+  /** The link's chance to lose ({@code which} 0) or duplicate (1) a message. */
+  private double chance(int from, int to, int which) {
+    double[] link = linkChances.isEmpty() ? null : linkChances.get(new Link(from, to));
+    return link != null ? link[which] : which == 0 ? dropChance : duplicateChance;
+  }
+
+  private boolean lost(int from, int to) {
+    double drop = chance(from, to, 0);
+    return drop > 0 && world.random().nextDouble() < drop;
   }
 
   private <R extends PeerResponse> void deliver(
@@ -164,7 +173,7 @@ public final class SimNetwork {
   /** Sends the receiver's answer (or failure) back, unless the way back is cut or loses it. */
   private <R extends PeerResponse> void answer(
       int from, int to, CompletableFuture<R> reply, R response, Throwable failure) {
-    if (cut.contains(new Link(to, from)) || crashed.contains(from) || lost()) {
+    if (cut.contains(new Link(to, from)) || crashed.contains(from) || lost(to, from)) {
       return;
     }
     world.after(
@@ -249,6 +258,7 @@ public final class SimNetwork {
     extraDelay.clear();
     dropChance = 0;
     duplicateChance = 0;
+    linkChances.clear();
   }
 
   /** Restores the link from {@code from} to {@code to} (one direction). */
@@ -261,11 +271,30 @@ public final class SimNetwork {
    * the second, until {@link #heal}.
    */
   public void setLossy(double dropChance, double duplicateChance) {
-    if (dropChance < 0 || dropChance >= 1 || duplicateChance < 0 || duplicateChance >= 1) {
-      throw new IllegalArgumentException("chances must be in [0, 1)");
-    }
+    checkChances(dropChance, duplicateChance);
     this.dropChance = dropChance;
     this.duplicateChance = duplicateChance;
+  }
+
+  private static void checkChances(double dropChance, double duplicateChance) {
+    if (!(dropChance >= 0 && dropChance < 1 && duplicateChance >= 0 && duplicateChance < 1)) {
+      throw new IllegalArgumentException("chances must be in [0, 1)");
+    }
+  }
+
+  /**
+   * Loses and duplicates messages from one node to another with chances of their own, in place of
+   * the network-wide ones, until {@link #heal} or {@link #clearLinkFaults}.
+   */
+  public void setLossy(int from, int to, double dropChance, double duplicateChance) {
+    checkChances(dropChance, duplicateChance);
+    linkChances.put(new Link(from, to), new double[] {dropChance, duplicateChance});
+  }
+
+  /** Removes every link's own loss, duplication and extra delay (cuts stay). */
+  public void clearLinkFaults() {
+    linkChances.clear();
+    extraDelay.clear();
   }
 
   /** Adds latency to messages from one node to another. */
