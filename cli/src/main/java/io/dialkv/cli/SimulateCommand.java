@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
     footer = {"", "Nemeses: none, partition-halves, partition-majorities-ring, bridge, isolate-node, kill, pause, "
         + "clock-skew, membership, and the simulation's own: lossy (messages lost and duplicated at random), swizzle "
         + "(nodes cut off one by one, healed in another order), clocks (drift and jumps) and "
-        + "membership-under-faults (a join or decommission with another fault at once).",
+        + "membership-under-faults (a join or decommission with another fault at once), power-loss (power cut to "
+        + "one node or all, nodes with --sync-writes) and power-loss-unsynced (the same without: anomalies shown, "
+        + "allowed).",
         "Every message between nodes crosses the node's protobuf encoding.",
         "A level's promise: LINEARIZABLE linearizable and nothing stale or lost under every nemesis; QUORUM and ALL "
         + "no stale read and no lost acknowledged write but under clock skew; ONE no lost acknowledged write but "

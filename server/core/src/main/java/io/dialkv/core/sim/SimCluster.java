@@ -28,6 +28,10 @@ public final class SimCluster {
   private final Map<Integer, SimClock> clocks = new HashMap<>();
   private final Map<Integer, SimScheduler> schedulers = new HashMap<>();
   private final Map<Integer, DialNode> nodes = new TreeMap<>();
+  private boolean syncWrites;
+
+  /** How often the simulated operating system writes its page cache back to disk (Linux: 5 s). */
+  static final Duration OS_WRITE_BACK = Duration.ofSeconds(5);
 
   private SimCluster(long seed) {
     this.world = new SimWorld(seed);
@@ -52,7 +56,7 @@ public final class SimCluster {
     IntStream.rangeClosed(1, size).forEach(id -> members.put(id, "sim:" + id));
     for (int id : members.keySet()) {
       cluster.configs.put(id, configure.apply(NodeConfig.defaults(id, members)));
-      cluster.disks.put(id, new InMemoryStorage());
+      cluster.disks.put(id, cluster.newDisk());
       cluster.clocks.put(id, new SimClock(cluster.world));
       cluster.boot(id);
     }
@@ -65,6 +69,7 @@ public final class SimCluster {
   }
 
   private void boot(int id, boolean join) {
+    disks.get(id).syncWrites(syncWrites);
     SimScheduler scheduler = new SimScheduler(world, id);
     schedulers.put(id, scheduler);
     DialNode node =
@@ -91,10 +96,38 @@ public final class SimCluster {
     Map<Integer, String> members = new TreeMap<>(any.members());
     members.put(id, "sim:" + id);
     configs.put(id, any.withMembers(members).withNodeId(id));
-    disks.put(id, new InMemoryStorage());
+    disks.put(id, newDisk());
     clocks.put(id, new SimClock(world));
     boot(id, true);
     return node(id);
+  }
+
+  /**
+   * Runs every node's storage as with {@code --sync-writes} (a write is acknowledged once on disk)
+   * or without (once out of the process; a power loss may lose it until the page cache is written
+   * back). Without is the default, as it is for a node.
+   */
+  public void syncWrites(boolean on) {
+    syncWrites = on;
+    disks.values().forEach(d -> d.syncWrites(on));
+  }
+
+  /**
+   * Cuts the node's power: it stops as a crash stops it, and its disk loses what the operating
+   * system had not written back yet (nothing acknowledged with {@link #syncWrites}).
+   */
+  public void powerLoss(int id) {
+    schedulers.get(id).crash();
+    nodes.remove(id);
+    network.crash(id);
+    disks.get(id).crashLosingPower();
+  }
+
+  /** A node's empty disk, its page cache written back every {@link #OS_WRITE_BACK} of virtual time. */
+  private InMemoryStorage newDisk() {
+    InMemoryStorage disk = new InMemoryStorage();
+    disk.writeBackEvery(OS_WRITE_BACK, world::nowNanos);
+    return disk;
   }
 
   /** Whether the node is running (not crashed, not stopped). */
@@ -188,7 +221,7 @@ public final class SimCluster {
 
   /** Starts a crashed node again on an empty disk, as after losing its data directory. */
   public void restartWiped(int id) {
-    disks.put(id, new InMemoryStorage());
+    disks.put(id, newDisk());
     boot(id);
   }
 

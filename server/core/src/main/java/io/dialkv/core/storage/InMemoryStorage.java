@@ -4,6 +4,7 @@ import io.dialkv.core.data.Row;
 import io.dialkv.core.handoff.Hint;
 import io.dialkv.core.membership.Member;
 import io.dialkv.core.paxos.PaxosState;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,15 +14,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
+import java.util.function.LongSupplier;
 
 /**
  * Storage in a sorted map. Survives a simulated crash and restart of its node (the test keeps the
  * object), which makes it the durable disk of a simulated cluster.
  *
- * <p>It keeps its contract as RocksDB without {@code --sync-writes} does: a row or Paxos state
- * stored is safe from a crash only once {@link #synced} completes, which takes a task of the
- * node's loop (RocksDB writes its log out once per loop turn). {@link #crashLosingUnsynced} is a
- * crash at that moment: what no {@code synced} covered yet is gone, as an unwritten log buffer is.
+ * <p>It keeps its contract as RocksDB does: a row or Paxos state stored is safe from a crash of
+ * the process only once {@link #synced} completes, which takes a task of the node's loop (RocksDB
+ * writes its log out once per loop turn). {@link #crashLosingUnsynced} is a crash at that moment:
+ * what no {@code synced} covered yet is gone, as an unwritten log buffer is.
+ *
+ * <p>A power loss takes more, unless the node syncs its writes ({@code --sync-writes}, {@link
+ * #syncWrites}): without, what was written out sits in the operating system's page cache until
+ * its periodic write-back ({@link #osWriteBack}), and {@link #crashLosingPower} loses that too,
+ * acknowledged or not. With it, {@code synced} means on disk and a power loss loses no more than
+ * a killed process. (Members, hints and repair history are kept through a power loss: the model
+ * covers rows and Paxos states.)
  */
 public final class InMemoryStorage implements Storage {
   private final TreeMap<String, Row> rows = new TreeMap<>();
@@ -34,6 +43,45 @@ public final class InMemoryStorage implements Storage {
   // For each row and Paxos state changed since the last write-out: what a crash would leave.
   private final Map<String, Optional<Row>> rowsBeforeWriteOut = new HashMap<>();
   private final Map<String, Optional<PaxosState>> paxosBeforeWriteOut = new HashMap<>();
+  // Without sync: for each one written out but not yet on disk, what a power loss would leave.
+  private final Map<String, Optional<Row>> rowsBeforeDisk = new HashMap<>();
+  private final Map<String, Optional<PaxosState>> paxosBeforeDisk = new HashMap<>();
+  private boolean syncWrites;
+  private LongSupplier nanos;
+  private long writeBackNanos;
+  private long writeBackEpoch;
+
+  /** Whether {@link #synced} reaches the disk (fsync), as with {@code --sync-writes}; off at first. */
+  public synchronized void syncWrites(boolean on) {
+    this.syncWrites = on;
+  }
+
+  /**
+   * Writes the page cache back at every multiple of {@code every} on the clock {@code nanos}, as an
+   * operating system's flusher does (worked out when the disk is next touched: it takes no task).
+   */
+  public synchronized void writeBackEvery(Duration every, LongSupplier nanos) {
+    this.writeBackNanos = every.toNanos();
+    this.nanos = nanos;
+    this.writeBackEpoch = nanos.getAsLong() / writeBackNanos;
+  }
+
+  /** A write-back that is due (a multiple of its period passed since the last one) happens now. */
+  private void writeBackIfDue() {
+    if (nanos != null) {
+      long epoch = nanos.getAsLong() / writeBackNanos;
+      if (epoch != writeBackEpoch) {
+        writeBackEpoch = epoch;
+        osWriteBack();
+      }
+    }
+  }
+
+  /** The operating system's periodic write-back of its page cache: what was written out is on disk. */
+  public synchronized void osWriteBack() {
+    rowsBeforeDisk.clear();
+    paxosBeforeDisk.clear();
+  }
 
   @Override
   public synchronized Optional<Row> get(String key) {
@@ -171,6 +219,11 @@ public final class InMemoryStorage implements Storage {
   }
 
   private synchronized void writtenOut() {
+    writeBackIfDue(); // what an earlier write-out left in the page cache is on disk by now
+    if (!syncWrites) {
+      rowsBeforeWriteOut.forEach(rowsBeforeDisk::putIfAbsent);
+      paxosBeforeWriteOut.forEach(paxosBeforeDisk::putIfAbsent);
+    }
     rowsBeforeWriteOut.clear();
     paxosBeforeWriteOut.clear();
   }
@@ -180,22 +233,38 @@ public final class InMemoryStorage implements Storage {
    * write-out goes back to what it was before.
    */
   public synchronized void crashLosingUnsynced() {
-    rowsBeforeWriteOut.forEach((key, before) -> {
-      if (before.isPresent()) {
-        rows.put(key, before.get());
-      } else {
-        rows.remove(key);
-      }
-    });
-    paxosBeforeWriteOut.forEach((key, before) -> {
-      if (before.isPresent()) {
-        paxos.put(key, before.get());
-      } else {
-        paxos.remove(key);
-      }
-    });
-    writtenOut();
+    undo(rowsBeforeWriteOut, rows);
+    undo(paxosBeforeWriteOut, paxos);
+    rowsBeforeWriteOut.clear();
+    paxosBeforeWriteOut.clear();
     closed = true;
+  }
+
+  /**
+   * Closes as a power loss leaves the disk: as {@link #crashLosingUnsynced}, and without sync also
+   * every row and Paxos state written out since the last {@link #osWriteBack} goes back to what
+   * the disk held.
+   */
+  public synchronized void crashLosingPower() {
+    writeBackIfDue();
+    undo(rowsBeforeWriteOut, rows);
+    undo(paxosBeforeWriteOut, paxos);
+    undo(rowsBeforeDisk, rows); // older than what the write-out undid: applied last
+    undo(paxosBeforeDisk, paxos);
+    rowsBeforeWriteOut.clear();
+    paxosBeforeWriteOut.clear();
+    osWriteBack();
+    closed = true;
+  }
+
+  private static <V> void undo(Map<String, Optional<V>> before, TreeMap<String, V> into) {
+    before.forEach((key, old) -> {
+      if (old.isPresent()) {
+        into.put(key, old.get());
+      } else {
+        into.remove(key);
+      }
+    });
   }
 
   /** Re-opens after {@link #close()}, as a restarted node re-opens its data directory. */
