@@ -190,7 +190,9 @@ public final class SimNetwork {
   private RuntimeException wireFailure(
       int from, int to, PeerRequest<?> request, PeerResponse response, RuntimeException refused) {
     if (wireFailures.size() < 10) {
-      wireFailures.add("n" + from + "->n" + to + " " + (response == null ? request : "answer " + response + " to " + request)
+      String what = response == null ? String.valueOf(request) : "answer " + response + " to " + request;
+      // A message may hold many rows: enough of it to recognise it.
+      wireFailures.add("n" + from + "->n" + to + " " + (what.length() > 300 ? what.substring(0, 300) + "..." : what)
           + ": " + refused);
     }
     return refused;
