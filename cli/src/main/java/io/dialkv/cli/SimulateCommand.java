@@ -149,6 +149,8 @@ final class SimulateCommand implements Callable<Integer> {
         summary.seeds(), summary.realNanos() / 1e9, summary.simulatedNanos() / 3.6e12, ratio, ratio / threadCount,
         summary.seedsByNemesis());
     outWriter.printf("anomalies the levels allow, seeds showing them: %s%n", summary.allowedByLevel());
+    outWriter.println("seeds showing an allowed anomaly (and, after !, breaking a promise), by nemesis and level:");
+    outWriter.print(summary.table());
     if (summary.failures().isEmpty()) {
       outWriter.println("every seed kept every level's promise");
       return 0;
