@@ -70,6 +70,10 @@ public final class DialNode {
   private final CompletableFuture<MembershipChange> joined = new CompletableFuture<>();
   private volatile boolean stopped;
   private volatile boolean decommissioning;
+  /** When {@link #start} ran, on the monotonic clock; what the settling of the peer view counts from. */
+  private volatile long startedNanos = Long.MIN_VALUE;
+  /** Set once the node has first called its view of the peers settled (owned by the event loop). */
+  private boolean settled;
 
   public DialNode(
       NodeConfig config, Transport transport, Storage storage, Clock clock, Scheduler scheduler) {
@@ -162,6 +166,7 @@ public final class DialNode {
           "n" + config.nodeId() + " left the cluster; to add it again, wipe its data directory and join it");
     }
     membership.announceAddresses(config.members().get(config.nodeId()), config.clientAddress());
+    startedNanos = clock.monotonicNanos();
     scheduler.execute(heartbeats::start);
     scheduler.execute(hints::start);
     Duration every = config.healing().repairInterval();
@@ -241,10 +246,43 @@ public final class DialNode {
 
   /**
    * Whether clients should send this node requests: it is a normal member (not joining, not
-   * leaving) and sees a peer (see {@link #seesAPeer()}).
+   * leaving), sees a peer (see {@link #seesAPeer()}), and, since it started, has heard from every
+   * peer or waited {@link #SETTLE_HEARTBEATS} heartbeat intervals for them.
+   *
+   * <p>The wait is what Cassandra calls letting gossip settle. A node that has just restarted
+   * knows nothing of its peers, and a peer never heard from counts as down; if it served at the
+   * first answer from one peer, it would refuse requests as unavailable for want of replicas that
+   * are alive and merely not heard yet.
    */
   public CompletableFuture<Boolean> readyToServe() {
-    return seesAPeer().thenApply(sees -> sees && membership.selfStatus() == MemberStatus.NORMAL);
+    return onLoop(() -> {
+      long now = clock.monotonicNanos();
+      List<Integer> peers = membership.peers();
+      boolean sees = peers.isEmpty() || peers.stream().anyMatch(id -> detector.isAlive(id, now));
+      return CompletableFuture.completedFuture(
+          sees && settled(peers, now) && membership.selfStatus() == MemberStatus.NORMAL);
+    });
+  }
+
+  /** Heartbeat intervals a started node waits to hear from every peer before serving without them. */
+  static final int SETTLE_HEARTBEATS = 10;
+
+  private boolean settled(List<Integer> peers, long now) {
+    if (settled) {
+      return true;
+    }
+    List<Integer> unheard = peers.stream().filter(id -> detector.millisSinceLastHeartbeat(id, now) < 0).toList();
+    long waited = now - startedNanos;
+    if (startedNanos == Long.MIN_VALUE
+        || !unheard.isEmpty() && waited < config.heartbeatInterval().toNanos() * SETTLE_HEARTBEATS) {
+      return false;
+    }
+    settled = true;
+    if (!unheard.isEmpty()) {
+      log.info("n{}: serving without having heard from {} in {} ms since start; they count as down",
+          config.nodeId(), unheard.stream().map(id -> "n" + id).toList(), waited / 1_000_000);
+    }
+    return true;
   }
 
   public void stop() {

@@ -268,4 +268,33 @@ class SimClusterTest {
     }
     return outcomes;
   }
+
+  @Test
+  void aRestartedNodeServesOnceItHasHeardEveryPeerOrHasWaitedForThemLongEnough() {
+    SimCluster cluster = SimCluster.start(3, 3, 107);
+    Duration settle = cluster.node(3).config().heartbeatInterval().multipliedBy(10);
+
+    // Every peer answers: the node serves as soon as it has heard from both, well before the wait.
+    cluster.crash(3);
+    cluster.restart(3);
+    long restarted = cluster.world().nowNanos();
+    cluster.awaitAllUp();
+    assertThat(cluster.await(cluster.node(3).readyToServe())).isTrue();
+    assertThat(cluster.world().nowNanos() - restarted).isLessThan(settle.toNanos());
+
+    // One peer silent: hearing n1 is not enough while n2 may merely not have answered yet...
+    cluster.crash(3);
+    cluster.restart(3);
+    restarted = cluster.world().nowNanos();
+    cluster.network().cut(2, 3);
+    cluster.awaitSeen(3, 1, true);
+    assertThat(cluster.await(cluster.node(3).readyToServe())).isFalse();
+    // ...but once the node has waited long enough, it serves with n2 counted as down.
+    for (int step = 0; step < 100 && !cluster.await(cluster.node(3).readyToServe()); step++) {
+      cluster.runFor(Duration.ofMillis(100));
+    }
+    assertThat(cluster.await(cluster.node(3).readyToServe())).isTrue();
+    assertThat(cluster.world().nowNanos() - restarted).isGreaterThanOrEqualTo(settle.toNanos());
+    assertThat(cluster.await(cluster.node(3).seesAPeer())).isTrue();
+  }
 }
