@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The lab's coarse CPU profile: which thread is which kind, and what a sample holds. */
 class ThreadCpuTest {
+  private static volatile long sink;
 
   @Test
   void threadNamesAsTheKernelShortensThemAreSortedIntoKinds() {
@@ -42,14 +43,17 @@ class ThreadCpuTest {
     var threads = java.lang.management.ManagementFactory.getThreadMXBean();
     long cpuUntil = threads.getCurrentThreadCpuTime() + 50_000_000;
     long wallLimit = System.nanoTime() + 10_000_000_000L;
-    long x = 0;
+    long x = 1;
+    long rounds = 0;
     while (threads.getCurrentThreadCpuTime() < cpuUntil && System.nanoTime() < wallLimit) {
       for (int i = 0; i < 10_000; i++) {
-        x += Long.hashCode(x) + 1;
+        x = x * 6364136223846793005L + 1442695040888963407L; // an LCG: work the JIT cannot fold
       }
+      rounds++;
     }
+    sink = x; // ...nor drop, since its result is kept
     ThreadCpu.Sample after = ThreadCpu.of(self);
-    assertThat(x).isNotZero();
+    assertThat(rounds).isPositive();
     assertThat(before.cpuNanos().get(ThreadCpu.Kind.JIT)).isPositive();
     ThreadCpu.Sample between = after.minus(before);
     assertThat(between.cpuNanos().get(ThreadCpu.Kind.OTHER)).isGreaterThan(30_000_000L);
