@@ -41,7 +41,10 @@ class NetnsPartitionTest {
         cluster.setLinkRules(2, Set.of(1));
         cluster.setLinkRules(3, Set.of(1));
         awaitSeenDown(n2, 1);
+        // n1 must see both peers go before its QUORUM write can fail fast as unavailable; with one
+        // still seen up it tries, and the write times out (indeterminate) instead.
         awaitSeenDown(n1, 2);
+        awaitSeenDown(n1, 3);
 
         // The majority side keeps writing; the isolated node still answers ONE from its own copy.
         n2.put("k", utf8("after"), Consistency.QUORUM);
