@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,5 +27,13 @@ class NodeMainTest {
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).contains("--cache-mb must be 0 to 1024 and at most half the heap").contains("got " + cacheMb);
     assertThat(dir.resolve("n1")).doesNotExist();
+  }
+
+  @Test
+  void theDefaultCacheIsAnEighthOfASmallHeapAndAtMost256Mb() {
+    assertThat(NodeMain.defaultCacheMb(8192)).isEqualTo(256);
+    assertThat(NodeMain.defaultCacheMb(2048)).isEqualTo(256);
+    assertThat(NodeMain.defaultCacheMb(512)).isEqualTo(64);
+    assertThat(NodeMain.defaultCacheMb(64)).as("within the bound checked at start: half the heap").isEqualTo(8);
   }
 }

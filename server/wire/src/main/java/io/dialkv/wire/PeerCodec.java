@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.paxos.LinearizableAction;
+import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.ring.TokenSpan;
 import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.CommitRequest;
@@ -222,7 +223,9 @@ public final class PeerCodec {
           .setNodeId(r.nodeId())
           .setPromised(r.promised())
           .setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()));
-      if (r.accepted() != null) {
+      if (ProtoCodec.acceptedIsCommitted(r.accepted(), r.committed())) {
+        p.setAcceptedIsCommitted(true);
+      } else if (r.accepted() != null) {
         p.setAccepted(ProtoCodec.toProto(r.accepted()));
       }
       if (r.committed() != null) {
@@ -326,9 +329,10 @@ public final class PeerCodec {
       }
       case PREPARE -> {
         var r = reply.getPrepare();
+        Proposal committed = ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted());
         return new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
-            ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
-            ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted()),
+            r.getAcceptedIsCommitted() ? committed : ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
+            committed,
             r.getPromised() && r.hasRow() ? ProtoCodec.fromProto(r.getRow()) : null);
       }
       case PROPOSE -> {

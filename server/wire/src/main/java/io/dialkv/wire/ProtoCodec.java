@@ -89,7 +89,9 @@ public final class ProtoCodec {
     if (s.promised() != null) {
       b.setPromised(toProto(s.promised()));
     }
-    if (s.accepted() != null) {
+    if (acceptedIsCommitted(s.accepted(), s.committed())) {
+      b.setAcceptedIsCommitted(true);
+    } else if (s.accepted() != null) {
       b.setAccepted(toProto(s.accepted()));
     }
     if (s.committed() != null) {
@@ -99,10 +101,21 @@ public final class ProtoCodec {
   }
 
   public static PaxosState fromProto(io.dialkv.proto.v1.peer.PaxosState s) {
+    Proposal committed = fromProto(s.getCommitted(), s.hasCommitted());
     return new PaxosState(
         s.hasPromised() ? fromProto(s.getPromised()) : null,
-        fromProto(s.getAccepted(), s.hasAccepted()),
-        fromProto(s.getCommitted(), s.hasCommitted()));
+        s.getAcceptedIsCommitted() ? committed : fromProto(s.getAccepted(), s.hasAccepted()),
+        committed);
+  }
+
+  /**
+   * Whether an acceptor's accepted proposal is its most recent commit, as it is after every round
+   * that finished: then the state and a promise carry the proposal once, not twice (its update is
+   * the whole value written).
+   */
+  public static boolean acceptedIsCommitted(Proposal accepted, Proposal committed) {
+    return accepted != null && committed != null && accepted.ballot().equals(committed.ballot())
+        && accepted.equals(committed);
   }
 
   /** The most member records one message may carry: far more than any cluster has. */

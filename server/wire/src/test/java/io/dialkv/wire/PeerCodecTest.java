@@ -7,10 +7,13 @@ import io.dialkv.core.data.InvalidRequestException;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.paxos.LinearizableAction;
+import io.dialkv.core.paxos.PaxosState;
 import io.dialkv.core.paxos.PaxosTrace;
+import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.LinearizableRequest;
 import io.dialkv.core.transport.LinearizableResponse;
+import io.dialkv.core.transport.PrepareResponse;
 import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.proto.v1.peer.PeerReply;
 import java.nio.charset.StandardCharsets;
@@ -98,5 +101,53 @@ class PeerCodecTest {
     PeerReply wire = PeerCodec.encode(PeerEnvelope.BodyCase.LINEARIZABLE, response).setId(9).build();
     return (LinearizableResponse) PeerCodec.decode(PeerEnvelope.BodyCase.LINEARIZABLE,
         PeerReply.parseFrom(wire.toByteString()));
+  }
+
+  @Test
+  void aPromiseCarriesItsAcceptedProposalOnceWhenItIsTheCommit() throws Exception {
+    Proposal committed = new Proposal(new Timestamp(1_000, 0, 1), Mutation.put(b("v".repeat(200))).at(new Timestamp(1_000, 0, 1)));
+    Proposal inFlight = new Proposal(new Timestamp(2_000, 0, 2), Mutation.put(b("w".repeat(200))).at(new Timestamp(2_000, 0, 2)));
+    Row row = committed.update();
+    PrepareResponse settled = new PrepareResponse(3, true, new Timestamp(3_000, 0, 1), committed, committed, row);
+    PeerReply wire = PeerCodec.encode(PeerEnvelope.BodyCase.PREPARE, settled).setId(1).build();
+    assertThat(wire.getPrepare().hasAccepted()).as("the proposal is sent once").isFalse();
+    assertThat(wire.getPrepare().getAcceptedIsCommitted()).isTrue();
+    assertThat(prepareReply(wire)).isEqualTo(settled);
+
+    PrepareResponse unfinished = new PrepareResponse(3, true, new Timestamp(3_000, 0, 1), inFlight, committed, row);
+    PeerReply both = PeerCodec.encode(PeerEnvelope.BodyCase.PREPARE, unfinished).setId(1).build();
+    assertThat(both.getPrepare().getAcceptedIsCommitted()).isFalse();
+    assertThat(prepareReply(both)).isEqualTo(unfinished);
+    assertThat(prepareReply(both).accepted().isNewerThan(prepareReply(both).committed()))
+        .as("a proposal in flight is still seen as one").isTrue();
+
+    // A node of an older version sends the proposal twice and no flag: read the same way.
+    PeerReply older = wire.toBuilder().setPrepare(wire.getPrepare().toBuilder()
+        .setAcceptedIsCommitted(false).setAccepted(ProtoCodec.toProto(committed))).build();
+    assertThat(prepareReply(older)).isEqualTo(settled);
+  }
+
+  @Test
+  void anAcceptorsStateStoresItsCommittedProposalOnce() throws Exception {
+    Proposal committed = new Proposal(new Timestamp(1_000, 0, 1), Mutation.put(b("v".repeat(200))).at(new Timestamp(1_000, 0, 1)));
+    Proposal inFlight = new Proposal(new Timestamp(2_000, 0, 2), Mutation.put(b("w".repeat(200))).at(new Timestamp(2_000, 0, 2)));
+    PaxosState settled = new PaxosState(new Timestamp(1_000, 0, 1), committed, committed);
+    var stored = ProtoCodec.toProto(settled);
+    assertThat(stored.hasAccepted()).isFalse();
+    var twice = stored.toBuilder().setAcceptedIsCommitted(false).setAccepted(ProtoCodec.toProto(committed)).build();
+    assertThat(stored.getSerializedSize()).isLessThan(twice.getSerializedSize() - 200);
+    assertThat(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.PaxosState.parseFrom(stored.toByteArray()))).isEqualTo(settled);
+    assertThat(ProtoCodec.fromProto(twice)).as("state stored by an older version").isEqualTo(settled);
+
+    PaxosState unfinished = new PaxosState(new Timestamp(2_000, 0, 2), inFlight, committed);
+    assertThat(ProtoCodec.fromProto(io.dialkv.proto.v1.peer.PaxosState.parseFrom(ProtoCodec.toProto(unfinished).toByteArray())))
+        .isEqualTo(unfinished);
+    PaxosState promisedOnly = new PaxosState(new Timestamp(2_000, 0, 2), null, null);
+    assertThat(ProtoCodec.fromProto(ProtoCodec.toProto(promisedOnly))).isEqualTo(promisedOnly);
+    assertThat(ProtoCodec.fromProto(ProtoCodec.toProto(PaxosState.EMPTY))).isEqualTo(PaxosState.EMPTY);
+  }
+
+  private static PrepareResponse prepareReply(PeerReply wire) throws Exception {
+    return (PrepareResponse) PeerCodec.decode(PeerEnvelope.BodyCase.PREPARE, PeerReply.parseFrom(wire.toByteString()));
   }
 }
