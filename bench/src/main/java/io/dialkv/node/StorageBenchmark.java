@@ -105,6 +105,15 @@ public class StorageBenchmark {
     storage.put(key, row);
   }
 
+  /**
+   * A read of a key never written, as a compare-and-set on a fresh key makes: the cache cannot
+   * know it, so RocksDB searches its tables.
+   */
+  @Benchmark
+  public Object getAbsent() {
+    return storage.get("absent:" + random.nextInt(keys));
+  }
+
   @Benchmark
   public Object getPaxos() {
     return storage.getPaxos(key());
