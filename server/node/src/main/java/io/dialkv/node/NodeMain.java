@@ -236,8 +236,8 @@ public final class NodeMain implements Callable<Integer> {
   /**
    * A working set this large stays in memory: a row is rewritten into the cache at each write, so
    * it holds the rows written within its last lap, and 100,000 rows of 200 bytes hit about four
-   * times in five at 64 MB, nearly always at 256 (measured: 14-18% more QUORUM writes at 160 MB
-   * than at 64).
+   * times in five at 64 MB, nearly always at 256 (JMH, a replica's part of a QUORUM write on
+   * 100,000 random keys: 9.0 us at 64 MB, 5.0 us at 256; see docs/performance.md).
    */
   static final long DEFAULT_CACHE_MB = 256;
 

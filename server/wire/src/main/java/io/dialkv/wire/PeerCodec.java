@@ -331,7 +331,7 @@ public final class PeerCodec {
         var r = reply.getPrepare();
         Proposal committed = ProtoCodec.fromProto(r.getCommitted(), r.hasCommitted());
         return new PrepareResponse(r.getNodeId(), r.getPromised(), ProtoCodec.fromProto(r.getPromisedBallot()),
-            r.getAcceptedIsCommitted() ? committed : ProtoCodec.fromProto(r.getAccepted(), r.hasAccepted()),
+            ProtoCodec.accepted(r.getAcceptedIsCommitted(), committed, r.getAccepted(), r.hasAccepted()),
             committed,
             r.getPromised() && r.hasRow() ? ProtoCodec.fromProto(r.getRow()) : null);
       }

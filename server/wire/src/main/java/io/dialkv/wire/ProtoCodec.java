@@ -104,7 +104,7 @@ public final class ProtoCodec {
     Proposal committed = fromProto(s.getCommitted(), s.hasCommitted());
     return new PaxosState(
         s.hasPromised() ? fromProto(s.getPromised()) : null,
-        s.getAcceptedIsCommitted() ? committed : fromProto(s.getAccepted(), s.hasAccepted()),
+        accepted(s.getAcceptedIsCommitted(), committed, s.getAccepted(), s.hasAccepted()),
         committed);
   }
 
@@ -114,8 +114,13 @@ public final class ProtoCodec {
    * the whole value written).
    */
   public static boolean acceptedIsCommitted(Proposal accepted, Proposal committed) {
-    return accepted != null && committed != null && accepted.ballot().equals(committed.ballot())
-        && accepted.equals(committed);
+    return accepted != null && accepted.equals(committed);
+  }
+
+  /** The accepted proposal as a state or promise carries it: the commit itself if so flagged. */
+  public static Proposal accepted(boolean acceptedIsCommitted, Proposal committed,
+      io.dialkv.proto.v1.peer.Proposal accepted, boolean present) {
+    return acceptedIsCommitted ? committed : fromProto(accepted, present);
   }
 
   /** The most member records one message may carry: far more than any cluster has. */

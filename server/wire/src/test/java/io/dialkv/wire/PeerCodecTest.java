@@ -147,6 +147,18 @@ class PeerCodecTest {
     assertThat(ProtoCodec.fromProto(ProtoCodec.toProto(PaxosState.EMPTY))).isEqualTo(PaxosState.EMPTY);
   }
 
+  @Test
+  void aForgedFlagWithoutACommitMeansNothingAccepted() throws Exception {
+    Proposal other = new Proposal(new Timestamp(2_000, 0, 2), Mutation.put(b("w")).at(new Timestamp(2_000, 0, 2)));
+    PeerReply forged = PeerReply.newBuilder().setId(1).setPrepare(io.dialkv.proto.v1.peer.PrepareResponse.newBuilder()
+        .setNodeId(3).setPromised(true).setPromisedBallot(ProtoCodec.toProto(new Timestamp(3_000, 0, 1)))
+        .setAcceptedIsCommitted(true).setAccepted(ProtoCodec.toProto(other))
+        .setRow(ProtoCodec.toProto(Row.EMPTY))).build();
+    PrepareResponse read = prepareReply(forged);
+    assertThat(read.accepted()).as("the flag stands for the commit, and there is none").isNull();
+    assertThat(read.committed()).isNull();
+  }
+
   private static PrepareResponse prepareReply(PeerReply wire) throws Exception {
     return (PrepareResponse) PeerCodec.decode(PeerEnvelope.BodyCase.PREPARE, PeerReply.parseFrom(wire.toByteString()));
   }
