@@ -411,4 +411,17 @@ class SecurityAttackTest {
       }
     }
   }
+
+  @Test
+  @Order(13)
+  void aMembersRequestIsAnsweredEvenWhenTheStreamEndsBeforeItsAnswerIsReady() {
+    // One request per stream, then the half-close at once: a promise is answered only once it is
+    // written out, after the node has seen the stream end. It is still answered.
+    ManagedChannel c = asMember(1, 2);
+    for (int i = 0; i < 20; i++) {
+      Status status = RawGrpc.peer(c, "Prepare", PrepareRequest.newBuilder().setFromNodeId(1).setKey("probe-" + i)
+          .setBallot(ts(System.currentTimeMillis())).build());
+      assertThat(status.getCode()).as("prepare " + i + ": " + status).isEqualTo(Status.Code.OK);
+    }
+  }
 }

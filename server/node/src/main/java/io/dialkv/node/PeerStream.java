@@ -50,6 +50,8 @@ final class PeerStream implements StreamObserver<PeerBatch> {
   private final ServerCallStreamObserver<PeerReplies> replies;
   private final Scheduler loop;
   private boolean closed;
+  // The peer sends no more: the stream ends once every request it sent is answered.
+  private boolean peerDone;
   // Batches done with while the stream could not take more: taken again when it can.
   private int owed;
   private int unanswered;
@@ -172,16 +174,22 @@ final class PeerStream implements StreamObserver<PeerBatch> {
     }
   }
 
-  /** Sends this turn's answers as one message of the stream. */
+  /** Sends this turn's answers as one message of the stream; ends it once the peer is done and all is answered. */
   private void flush() {
     flushScheduled = false;
-    if (closed || outgoing.getRepliesCount() == 0) {
+    if (closed) {
       return;
     }
-    PeerReplies out = outgoing.build();
-    outgoing = PeerReplies.newBuilder();
-    replies.onNext(out);
-    takeOwed();
+    if (outgoing.getRepliesCount() > 0) {
+      PeerReplies out = outgoing.build();
+      outgoing = PeerReplies.newBuilder();
+      replies.onNext(out);
+      takeOwed();
+    }
+    if (peerDone && unanswered == 0) {
+      closed = true;
+      replies.onCompleted();
+    }
   }
 
   /** Takes the batches owed if the peer reads its answers and not too many requests await theirs. */
@@ -200,11 +208,9 @@ final class PeerStream implements StreamObserver<PeerBatch> {
 
   @Override
   public void onCompleted() {
-    // The peer sends no more (it is going away): what is answered goes back, then the stream ends.
-    if (!closed) {
-      flush();
-      closed = true;
-      replies.onCompleted();
-    }
+    // The peer sends no more (it is going away, or sent its one batch): what it sent is still
+    // answered, an answer that waits for the disk included, and then the stream ends.
+    peerDone = true;
+    flush();
   }
 }
