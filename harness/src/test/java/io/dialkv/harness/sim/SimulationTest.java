@@ -136,9 +136,15 @@ class SimulationTest {
         .anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).matches("lossy: .* [1-9]\\d* links lossier, [1-9]\\d* slower"));
     // Under drifting and jumping clocks last-write-wins misorders writes at QUORUM and ALL: the
     // judge allows it there, as under a skew, and nowhere else.
-    Simulation.Result clocks = Simulation.run(Simulation.Options.defaults(7, "clocks"));
-    assertThat(clocks.allowed())
-        .anyMatch(a -> (a.startsWith("QUORUM: ") || a.startsWith("ALL: ")) && a.contains("under clock skew"));
+    // Whether one seed's schedule happens to misorder a pair of writes is chance: a few seeds show it.
+    boolean misordered = false;
+    for (long seed = 7; seed <= 12 && !misordered; seed++) {
+      Simulation.Result clocks = Simulation.run(Simulation.Options.defaults(seed, "clocks"));
+      assertThat(clocks.violations()).as("clocks, seed " + seed).isEmpty();
+      misordered = clocks.allowed().stream()
+          .anyMatch(a -> (a.startsWith("QUORUM: ") || a.startsWith("ALL: ")) && a.contains("under clock skew"));
+    }
+    assertThat(misordered).as("a QUORUM or ALL anomaly under clock skew, allowed, in seeds 7-12").isTrue();
     // Ranges moved under another fault each window: joins and decommissions all completed.
     Simulation.Result moving = Simulation.run(Simulation.Options.defaults(7, "membership-under-faults"));
     assertThat(moving.history()).anyMatch(op -> op.isNemesis() && String.valueOf(op.value()).startsWith("decommission n6 + "));

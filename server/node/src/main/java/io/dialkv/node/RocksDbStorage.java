@@ -116,6 +116,11 @@ public final class RocksDbStorage implements Storage {
   }
 
   @Override
+  public boolean syncsToDisk() {
+    return groupCommit != null;
+  }
+
+  @Override
   public CompletableFuture<Void> synced(Executor loop) {
     if (groupCommit != null) {
       return groupCommit.request(loop);

@@ -69,7 +69,8 @@ public final class PeerCodec {
           .setReadOnly(prepare.readOnly()));
     } else if (request instanceof ProposeRequest propose) {
       e.setPropose(io.dialkv.proto.v1.peer.ProposeRequest.newBuilder()
-          .setFromNodeId(propose.from()).setKey(propose.key()).setProposal(ProtoCodec.toProto(propose.proposal())));
+          .setFromNodeId(propose.from()).setKey(propose.key()).setProposal(ProtoCodec.toProto(propose.proposal()))
+          .setCommitIfAccepted(propose.commitIfAccepted()));
     } else if (request instanceof CommitRequest commit) {
       e.setCommit(io.dialkv.proto.v1.peer.CommitRequest.newBuilder()
           .setFromNodeId(commit.from()).setKey(commit.key()).setProposal(ProtoCodec.toProto(commit.proposal())));
@@ -168,7 +169,8 @@ public final class PeerCodec {
       }
       case PROPOSE -> {
         var r = e.getPropose();
-        return new ProposeRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getProposal(), true));
+        return new ProposeRequest(r.getFromNodeId(), r.getKey(), ProtoCodec.fromProto(r.getProposal(), true),
+            r.getCommitIfAccepted());
       }
       case COMMIT -> {
         var r = e.getCommit();
@@ -238,7 +240,7 @@ public final class PeerCodec {
     } else if (response instanceof ProposeResponse r) {
       return b.setPropose(io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
           .setNodeId(r.nodeId()).setAccepted(r.accepted()).setPromisedBallot(ProtoCodec.toProto(r.promisedBallot()))
-          .setMayHaveAcceptedBefore(r.mayHaveAcceptedBefore()));
+          .setMayHaveAcceptedBefore(r.mayHaveAcceptedBefore()).setCommitted(r.committed()));
     } else if (response instanceof CommitResponse r) {
       return b.setCommit(io.dialkv.proto.v1.peer.CommitResponse.newBuilder().setNodeId(r.nodeId()));
     } else if (response instanceof RangeDigestResponse r) {
@@ -338,7 +340,7 @@ public final class PeerCodec {
       case PROPOSE -> {
         var r = reply.getPropose();
         return new ProposeResponse(r.getNodeId(), r.getAccepted(), ProtoCodec.fromProto(r.getPromisedBallot()),
-            r.getMayHaveAcceptedBefore());
+            r.getMayHaveAcceptedBefore(), r.getAccepted() && r.getCommitted());
       }
       case COMMIT -> {
         return new CommitResponse(reply.getCommit().getNodeId());

@@ -14,6 +14,8 @@ import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.LinearizableRequest;
 import io.dialkv.core.transport.LinearizableResponse;
 import io.dialkv.core.transport.PrepareResponse;
+import io.dialkv.core.transport.ProposeRequest;
+import io.dialkv.core.transport.ProposeResponse;
 import io.dialkv.proto.v1.peer.PeerEnvelope;
 import io.dialkv.proto.v1.peer.PeerReply;
 import java.nio.charset.StandardCharsets;
@@ -157,6 +159,28 @@ class PeerCodecTest {
     PrepareResponse read = prepareReply(forged);
     assertThat(read.accepted()).as("the flag stands for the commit, and there is none").isNull();
     assertThat(read.committed()).isNull();
+  }
+
+  @Test
+  void aProposalAskingForItsCommitAndTheAnswerThatDidTravelAsMade() throws Exception {
+    Proposal p = new Proposal(new Timestamp(2_000, 0, 2), Mutation.put(b("w")).at(new Timestamp(2_000, 0, 2)));
+    for (boolean commit : List.of(true, false)) {
+      ProposeRequest request = new ProposeRequest(2, "k", p, commit);
+      PeerEnvelope wire = PeerCodec.encode(request).setId(7).build();
+      assertThat(PeerCodec.decode(PeerEnvelope.parseFrom(wire.toByteString()))).isEqualTo(request);
+      ProposeResponse answer = new ProposeResponse(3, true, p.ballot(), false, commit);
+      PeerReply reply = PeerCodec.encode(PeerEnvelope.BodyCase.PROPOSE, answer).setId(7).build();
+      assertThat(PeerCodec.decode(PeerEnvelope.BodyCase.PROPOSE, PeerReply.parseFrom(reply.toByteString())))
+          .isEqualTo(answer);
+    }
+    // A refusal that claims a commit claims nothing: only an acceptance can have committed.
+    PeerReply forged = PeerReply.newBuilder().setId(1).setPropose(io.dialkv.proto.v1.peer.ProposeResponse.newBuilder()
+        .setNodeId(3).setAccepted(false).setCommitted(true)
+        .setPromisedBallot(ProtoCodec.toProto(new Timestamp(3_000, 0, 1)))).build();
+    ProposeResponse read = (ProposeResponse) PeerCodec.decode(PeerEnvelope.BodyCase.PROPOSE,
+        PeerReply.parseFrom(forged.toByteString()));
+    assertThat(read.accepted()).isFalse();
+    assertThat(read.committed()).isFalse();
   }
 
   private static PrepareResponse prepareReply(PeerReply wire) throws Exception {

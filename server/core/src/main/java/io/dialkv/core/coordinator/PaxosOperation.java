@@ -48,7 +48,9 @@ import java.util.random.RandomGenerator;
  *       trip to a majority when nothing is in flight.
  *   <li>Otherwise propose the update; a majority must accept. Then commit it to the replicas, which
  *       apply it to their rows, and answer once a majority has: a QUORUM read after the answer sees
- *       it. Two round trips when nothing is in flight, and the commit.
+ *       it. Where two replicas are a majority (three replicas) and this node is one, it accepts
+ *       first and the others accept and commit in one step, since their acceptance chooses the
+ *       value: two round trips when nothing is in flight. Otherwise the commit is a third.
  * </ol>
  *
  * <p>A read (an action that {@linkplain LinearizableAction#readsOnly only reads}) prepares read-only: the
@@ -334,25 +336,90 @@ public final class PaxosOperation {
   }
 
   private void proposeAndCommit(Proposal proposal, Consumer<List<Integer>> onCommitted) {
-    boolean own = proposal == ownProposal;
-    round(new ProposeRequest(fanout.selfId, key, proposal), false, r -> {
-      if (own && !r.accepted() && !r.mayHaveAcceptedBefore() && ++ownRefusals == plan.alive().size()) {
-        // Every replica refused our value, none that may have taken it before (its answer lost,
-        // the request handled again): it was accepted nowhere and can never be chosen, so the
-        // next round may decide afresh.
-        ownUpdate = null;
-        ownProposal = null;
+    if (majority == 2 && plan.alive().contains(fanout.selfId) && !fanout.local.syncsToDisk()) {
+      proposeHereFirst(proposal, onCommitted);
+    } else {
+      proposeToMajority(proposal, onCommitted);
+    }
+  }
+
+  /** Whether a replica's answer accepts the proposal; counts the refusals that show it was accepted nowhere. */
+  private boolean accepts(Proposal proposal, ProposeResponse r) {
+    if (proposal == ownProposal && !r.accepted() && !r.mayHaveAcceptedBefore() && ++ownRefusals == plan.alive().size()) {
+      // Every replica refused our value, none that may have taken it before (its answer lost,
+      // the request handled again): it was accepted nowhere and can never be chosen, so the
+      // next round may decide afresh.
+      ownUpdate = null;
+      ownProposal = null;
+    }
+    return r.accepted();
+  }
+
+  private void retryAboveRefusals(List<ProposeResponse> responses) {
+    retryAbove(responses.stream().filter(r -> !r.accepted()).map(ProposeResponse::promisedBallot).toList());
+  }
+
+  /** Phase 2 to a majority, then the commit to every replica, answered once a majority applied it. */
+  private void proposeToMajority(Proposal proposal, Consumer<List<Integer>> onCommitted) {
+    round(new ProposeRequest(fanout.selfId, key, proposal), false, r -> accepts(proposal, r),
+        accepts -> commit(proposal, nodeIds(accepts), onCommitted), this::retryAboveRefusals);
+  }
+
+  private void commit(Proposal proposal, List<Integer> acceptedBy, Consumer<List<Integer>> onCommitted) {
+    commitToPendingReplicas(proposal);
+    boolean toAll = !fanout.scheduler.buggify(Buggify.PAXOS_COMMIT_TO_MAJORITY);
+    round(new CommitRequest(fanout.selfId, key, proposal), toAll, r -> true,
+        commits -> onCommitted.accept(acceptedBy),
+        failures -> fail(true, "the value was chosen but its commit reached fewer than " + majority + " replicas"));
+  }
+
+  /**
+   * Phase 2 when two replicas are a majority and this node is one: accept here first, then ask
+   * the others to accept and, since an acceptance there chooses the value, to commit it at once.
+   * The commit then costs no round trip: once one of them has and this replica has too, a
+   * majority's rows hold the value, and the rest learn it without being waited for. A write takes
+   * two round trips, not three. Not when acknowledgements wait for the disk: accepting here and
+   * there one after the other would wait for two fsyncs in a row where the plain round waits for
+   * two at once.
+   */
+  private void proposeHereFirst(Proposal proposal, Consumer<List<Integer>> onCommitted) {
+    int phase = ++phaseId;
+    fanout.send(fanout.selfId, new ProposeRequest(fanout.selfId, key, proposal), timeout).whenComplete((own, e) -> {
+      if (phase != phaseId || result.isDone()) {
+        return;
       }
-      return r.accepted();
-    }, accepts -> {
-      List<Integer> acceptedBy = accepts.stream().map(ProposeResponse::nodeId).toList();
-      commitToPendingReplicas(proposal);
-      boolean toAll = !fanout.scheduler.buggify(Buggify.PAXOS_COMMIT_TO_MAJORITY);
-      round(new CommitRequest(fanout.selfId, key, proposal), toAll, r -> true,
-          commits -> onCommitted.accept(acceptedBy),
-          failures -> fail(true, "the value was chosen but its commit reached fewer than " + majority + " replicas"));
-    }, responses -> retryAbove(responses.stream()
-        .filter(r -> !r.accepted()).map(ProposeResponse::promisedBallot).toList()));
+      if (e != null || !own.accepted()) {
+        proposeToMajority(proposal, onCommitted); // refused here: the plain round counts it with the others'
+        return;
+      }
+      new Round<>(new ProposeRequest(fanout.selfId, key, proposal, true), r -> accepts(proposal, r),
+          accepts -> onChosenHere(proposal, accepts, onCommitted), this::retryAboveRefusals)
+          .startAfter(own, fanout.scheduler.buggify(Buggify.PAXOS_ROUND_TO_ALL));
+    });
+  }
+
+  /** This replica and another accepted; the other also committed (unless it is of an older version). */
+  private void onChosenHere(Proposal proposal, List<ProposeResponse> accepts, Consumer<List<Integer>> onCommitted) {
+    List<Integer> acceptedBy = nodeIds(accepts);
+    List<Integer> committedBy = nodeIds(accepts.stream().filter(ProposeResponse::committed).toList());
+    if (committedBy.isEmpty()) {
+      commit(proposal, acceptedBy, onCommitted);
+      return;
+    }
+    commitToPendingReplicas(proposal);
+    CommitRequest commit = new CommitRequest(fanout.selfId, key, proposal);
+    if (!fanout.scheduler.buggify(Buggify.PAXOS_COMMIT_TO_MAJORITY)) {
+      for (int node : plan.alive()) {
+        if (node != fanout.selfId && !committedBy.contains(node)) {
+          fanout.send(node, commit, timeout);
+        }
+      }
+    }
+    sendAllThen(List.of(fanout.selfId), node -> commit, () -> onCommitted.accept(acceptedBy));
+  }
+
+  private static List<Integer> nodeIds(List<ProposeResponse> responses) {
+    return responses.stream().map(ProposeResponse::nodeId).toList();
   }
 
   /**
@@ -406,6 +473,21 @@ public final class PaxosOperation {
 
     void start(int first) {
       send(first);
+      hedgeTheRest();
+    }
+
+    /**
+     * Starts with this node's answer already in hand: asks the others only, as many as a majority
+     * still needs ({@code toAll}: all of them).
+     */
+    void startAfter(R own, boolean toAll) {
+      unsent.remove(Integer.valueOf(fanout.selfId));
+      good.add(own);
+      send(toAll ? unsent.size() : majority - good.size());
+      hedgeTheRest();
+    }
+
+    private void hedgeTheRest() {
       if (!unsent.isEmpty() && live()) {
         hedge = fanout.scheduler.schedule(HEDGE_AFTER, () -> {
           if (live()) {

@@ -67,21 +67,32 @@ public final class PaxosAcceptor {
    * may have accepted the proposal before (it holds one at or above its ballot; accepted ballots
    * only grow), since a proposer takes refusals from every replica as proof that its value was
    * accepted nowhere.
+   *
+   * <p>Asked to {@linkplain ProposeRequest#commitIfAccepted commit if it accepts}, an acceptance
+   * chooses the proposal (the proposer's replica holds it too, and the two are a majority): it is
+   * applied to the row and stored as accepted and committed in one state.
    */
   public ProposeResponse propose(ProposeRequest request) {
     Proposal p = request.proposal();
     hlc.observe(p.ballot(), request.from());
     hlc.observe(p.update().newestTimestamp(), request.from());
     PaxosState s = state(request.key());
-    if (p.equals(s.accepted())) {
-      return new ProposeResponse(selfId, true, p.ballot(), false);
-    }
-    if (s.promised() != null && p.ballot().isBefore(s.promised())) {
+    boolean holds = p.equals(s.accepted());
+    if (!holds && s.promised() != null && p.ballot().isBefore(s.promised())) {
       boolean mayHaveAccepted = s.accepted() != null && !s.accepted().ballot().isBefore(p.ballot());
-      return new ProposeResponse(selfId, false, s.promised(), mayHaveAccepted);
+      return new ProposeResponse(selfId, false, s.promised(), mayHaveAccepted, false);
     }
-    storage.putPaxos(request.key(), new PaxosState(p.ballot(), p, s.committed()));
-    return new ProposeResponse(selfId, true, p.ballot(), false);
+    PaxosState accepted = holds ? s : new PaxosState(p.ballot(), p, s.committed());
+    if (request.commitIfAccepted()) {
+      applyCommit.apply(request.from(), request.key(), p);
+      if (p.isNewerThan(s.committed())) {
+        accepted = new PaxosState(accepted.promised(), accepted.accepted(), p);
+      }
+    }
+    if (!accepted.equals(s)) {
+      storage.putPaxos(request.key(), accepted);
+    }
+    return new ProposeResponse(selfId, true, p.ballot(), false, request.commitIfAccepted());
   }
 
   /** A chosen proposal: apply it to the row, remember it as the most recent commit. */

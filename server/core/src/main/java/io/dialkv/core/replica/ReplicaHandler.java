@@ -134,6 +134,11 @@ public final class ReplicaHandler implements PeerHandler {
     return storage.synced(loop).thenApply(synced -> response);
   }
 
+  /** Whether an acknowledgement of this replica waits for the disk ({@link Storage#syncsToDisk}). */
+  public boolean syncsToDisk() {
+    return storage.syncsToDisk();
+  }
+
   private static boolean stores(PeerRequest<?> request) {
     return request instanceof ReplicaWriteRequest
         || request instanceof ApplyRowsRequest

@@ -56,6 +56,11 @@ public final class InMemoryStorage implements Storage {
     this.syncWrites = on;
   }
 
+  @Override
+  public synchronized boolean syncsToDisk() {
+    return syncWrites;
+  }
+
   /**
    * Writes the page cache back at every multiple of {@code every} on the clock {@code nanos}, as an
    * operating system's flusher does (worked out when the disk is next touched: it takes no task).

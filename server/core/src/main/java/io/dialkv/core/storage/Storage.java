@@ -40,6 +40,15 @@ public interface Storage extends AutoCloseable {
     return CompletableFuture.completedFuture(null);
   }
 
+  /**
+   * Whether {@link #synced} waits for the disk (an fsync, as with {@code --sync-writes}) rather
+   * than a write-out to the operating system: then each acknowledgement a writer waits for in turn
+   * costs a disk's latency, and a protocol does better waiting for two in parallel than in a row.
+   */
+  default boolean syncsToDisk() {
+    return false;
+  }
+
   /** Removes the row (its deletion markers were purged and nothing is left). */
   void delete(String key);
 

@@ -117,4 +117,46 @@ class PaxosAcceptorTest {
     assertThat(acceptor.prepare(new PrepareRequest(4, "k", b(30, 4))).row()).isEqualTo(storage.get("k").orElseThrow());
     assertThat(acceptor.prepare(new PrepareRequest(4, "k", b(29, 4))).row()).isNull();
   }
+
+  @Test
+  void anAcceptanceAskedToCommitAppliesTheValueAndStoresItAcceptedAndCommittedInOneState() {
+    Proposal p = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    var r = acceptor.propose(new ProposeRequest(2, "k", p, true));
+    assertThat(r.accepted()).isTrue();
+    assertThat(r.committed()).isTrue();
+    assertThat(rows.get("k").liveCells()).containsKey("value");
+    assertThat(storage.getPaxos("k")).contains(new PaxosState(b(10, 2), p, p));
+    assertThat(storage.getPaxos("k").orElseThrow().inProgress()).isNull();
+    // A plain acceptance commits nothing and says so.
+    Proposal q = new Proposal(b(11, 2), Mutation.put(new byte[] {8}).at(b(11, 2)));
+    var plain = acceptor.propose(new ProposeRequest(2, "k", q));
+    assertThat(plain.committed()).isFalse();
+    assertThat(storage.getPaxos("k")).contains(new PaxosState(b(11, 2), q, p));
+  }
+
+  @Test
+  void aRefusalAskedToCommitCommitsNothing() {
+    acceptor.prepare(new PrepareRequest(3, "k", b(11, 3)));
+    Proposal p = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    var r = acceptor.propose(new ProposeRequest(2, "k", p, true));
+    assertThat(r.accepted()).isFalse();
+    assertThat(r.committed()).isFalse();
+    assertThat(rows).doesNotContainKey("k");
+    assertThat(storage.getPaxos("k").orElseThrow().committed()).isNull();
+  }
+
+  @Test
+  void aProposalAlreadyAcceptedAndAskedAgainToCommitIsCommittedOnce() {
+    // The first answer (accepted, committed) is lost and the request handled again after a higher
+    // promise: still accepted, committed, and the higher promise stands.
+    Proposal p = new Proposal(b(10, 2), Mutation.put(new byte[] {7}).at(b(10, 2)));
+    acceptor.prepare(new PrepareRequest(2, "k", b(10, 2)));
+    acceptor.propose(new ProposeRequest(2, "k", p, true));
+    acceptor.prepare(new PrepareRequest(3, "k", b(12, 3)));
+    var again = acceptor.propose(new ProposeRequest(2, "k", p, true));
+    assertThat(again.accepted()).isTrue();
+    assertThat(again.committed()).isTrue();
+    assertThat(storage.getPaxos("k")).contains(new PaxosState(b(12, 3), p, p));
+  }
 }
