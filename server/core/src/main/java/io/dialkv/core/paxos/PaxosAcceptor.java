@@ -82,15 +82,12 @@ public final class PaxosAcceptor {
       boolean mayHaveAccepted = s.accepted() != null && !s.accepted().ballot().isBefore(p.ballot());
       return new ProposeResponse(selfId, false, s.promised(), mayHaveAccepted, false);
     }
-    PaxosState accepted = holds ? s : new PaxosState(p.ballot(), p, s.committed());
+    PaxosState next = holds ? s : new PaxosState(p.ballot(), p, s.committed());
     if (request.commitIfAccepted()) {
-      applyCommit.apply(request.from(), request.key(), p);
-      if (p.isNewerThan(s.committed())) {
-        accepted = new PaxosState(accepted.promised(), accepted.accepted(), p);
-      }
+      next = committed(request.from(), request.key(), p, next);
     }
-    if (!accepted.equals(s)) {
-      storage.putPaxos(request.key(), accepted);
+    if (next != s) {
+      storage.putPaxos(request.key(), next);
     }
     return new ProposeResponse(selfId, true, p.ballot(), false, request.commitIfAccepted());
   }
@@ -99,11 +96,20 @@ public final class PaxosAcceptor {
   public CommitResponse commit(CommitRequest request) {
     Proposal p = request.proposal();
     hlc.observe(p.ballot(), request.from());
-    applyCommit.apply(request.from(), request.key(), p);
     PaxosState s = state(request.key());
-    if (p.isNewerThan(s.committed())) {
-      storage.putPaxos(request.key(), new PaxosState(s.promised(), s.accepted(), p));
+    PaxosState next = committed(request.from(), request.key(), p, s);
+    if (next != s) {
+      storage.putPaxos(request.key(), next);
     }
     return new CommitResponse(selfId);
+  }
+
+  /**
+   * Applies a chosen proposal to the key's row; the state with it as the most recent commit, or
+   * {@code s} itself if it already holds one as new.
+   */
+  private PaxosState committed(int from, String key, Proposal p, PaxosState s) {
+    applyCommit.apply(from, key, p);
+    return p.isNewerThan(s.committed()) ? new PaxosState(s.promised(), s.accepted(), p) : s;
   }
 }
