@@ -25,6 +25,7 @@ import io.dialkv.proto.v1.peer.HeartbeatRequest;
 import io.dialkv.proto.v1.peer.MemberRecord;
 import io.dialkv.proto.v1.peer.PrepareRequest;
 import io.dialkv.proto.v1.peer.Proposal;
+import io.dialkv.proto.v1.peer.ProposeRequest;
 import io.dialkv.proto.v1.peer.RangeDigestRequest;
 import io.dialkv.proto.v1.peer.RangeRowsRequest;
 import io.dialkv.proto.v1.peer.ReplicaReadRequest;
@@ -143,6 +144,8 @@ class SecurityAttackTest {
         .setMutation(row("poison", UNBEATABLE)).build());
     calls.put("Read", ReplicaReadRequest.newBuilder().setFromNodeId(from).setKey("acked-0").build());
     calls.put("Prepare", PrepareRequest.newBuilder().setFromNodeId(from).setKey("acked-0").setBallot(UNBEATABLE).build());
+    calls.put("Propose", ProposeRequest.newBuilder().setFromNodeId(from).setKey("acked-0").setCommitIfAccepted(true)
+        .setProposal(Proposal.newBuilder().setBallot(ts(YEAR_2100)).setUpdate(row("poison", ts(YEAR_2100)))).build());
     calls.put("Commit", CommitRequest.newBuilder().setFromNodeId(from).setKey("acked-0").setProposal(
         Proposal.newBuilder().setBallot(ts(YEAR_2100)).setUpdate(row("poison", ts(YEAR_2100)))).build());
     calls.put("FetchRows", FetchRowsRequest.newBuilder().setFromNodeId(from)
@@ -208,7 +211,7 @@ class SecurityAttackTest {
     for (int to = 1; to <= 3; to++) {
       ManagedChannel c = asMember(to == 1 ? 2 : 1, to);
       int from = to == 1 ? 2 : 1;
-      for (String method : List.of("Write", "Prepare", "Commit", "Heartbeat")) {
+      for (String method : List.of("Write", "Prepare", "Propose", "Commit", "Heartbeat")) {
         Status status = RawGrpc.peer(c, method, forgedPeerCalls(from).get(method));
         assertThat(status.getCode()).as(method + " to n" + to).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(status.getDescription()).contains("the maximum clock offset is 500 ms");
