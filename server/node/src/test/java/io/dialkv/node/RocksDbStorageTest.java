@@ -99,6 +99,41 @@ class RocksDbStorageTest extends StorageContract {
     assertThat(storage.savedMembers()).extracting(Member::id).containsExactly(1);
   }
 
+  @Test
+  void withSyncWritesTheLogIsWrittenOutBySyncsNotByEachWrite() throws IOException {
+    RocksDbStorage storage = RocksDbStorage.open(dir.resolve("db"), true);
+    open = storage;
+    long before = logBytes(dir.resolve("db"));
+    for (int i = 0; i < 20; i++) {
+      storage.put("k" + i, Mutation.put(new byte[] {1}).at(new Timestamp(1, 0, 1)));
+    }
+    assertThat(logBytes(dir.resolve("db"))).isEqualTo(before); // twenty writes, no system call yet
+
+    storage.synced(Runnable::run).join(); // the sync writes the log out, then fsyncs it
+    assertThat(logBytes(dir.resolve("db"))).isGreaterThan(before);
+
+    long afterRows = logBytes(dir.resolve("db"));
+    storage.saveMembers(List.of(new Member(1, "127.0.0.1:8001", "127.0.0.1:7001", MemberStatus.NORMAL, 1)));
+    assertThat(logBytes(dir.resolve("db"))).isGreaterThan(afterRows); // out (and synced) on return
+  }
+
+  /** The same contract with every acknowledgement waiting for an fsync (group commit). */
+  @Nested
+  class WithSyncWrites extends StorageContract {
+    @Override
+    protected Storage storage() {
+      open = RocksDbStorage.open(dir.resolve("synced"), true);
+      return open;
+    }
+
+    @Override
+    protected Storage reopen(Storage storage) {
+      storage.close();
+      open = RocksDbStorage.open(dir.resolve("synced"), true);
+      return open;
+    }
+  }
+
   /** The same contract with no memory of recent rows: every read goes to RocksDB. */
   @Nested
   class WithoutCache extends StorageContract {
