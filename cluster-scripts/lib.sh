@@ -9,6 +9,9 @@ CLI_JAR="$ROOT/cli/target/dialkv-cli.jar"
 NODE_JAVA_OPTS="${DIALKV_NODE_JAVA_OPTS:--Xms256m -Xmx768m -XX:MaxDirectMemorySize=256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
 # A node's peer port (node-to-node traffic only) is its client port + 1000.
 PEER_PORT_OFFSET=1000
+# Its metrics port (Prometheus text at /metrics; HTTPS with a token unless --insecure) is its
+# client port + 2000.
+METRICS_PORT_OFFSET=2000
 
 die() { echo "error: $*" >&2; exit 2; }
 
@@ -69,6 +72,7 @@ port_in_use() {
 
 node_port() { echo $((BASE_PORT + $1 - 1)); }
 node_peer_port() { echo $((BASE_PORT + $1 - 1 + PEER_PORT_OFFSET)); }
+node_metrics_port() { echo $((BASE_PORT + $1 - 1 + METRICS_PORT_OFFSET)); }
 
 # The CLI, for the scripts' own use (certificates, cluster status).
 cli() {
@@ -117,7 +121,8 @@ start_node() {
   fi
   local port; port="$(node_port "$id")"
   local peer_port; peer_port="$(node_peer_port "$id")"
-  for p in "$port" "$peer_port"; do
+  local metrics_port; metrics_port="$(node_metrics_port "$id")"
+  for p in "$port" "$peer_port" "$metrics_port"; do
     if port_in_use "$p"; then
       die "port $p for n$id is taken by another process"
     fi
@@ -134,13 +139,14 @@ start_node() {
     --node-id "$id" \
     --listen "127.0.0.1:$port" \
     --peer-listen "127.0.0.1:$peer_port" \
+    --metrics-listen "127.0.0.1:$metrics_port" \
     "${membership[@]}" \
     --data-dir "$CLUSTER_DIR/data/n$id" \
     $(security_args "$id") \
     $NODE_ARGS \
     >>"$CLUSTER_DIR/logs/n$id.log" 2>&1 </dev/null &
   echo $! >"$(pid_file "$id")"
-  echo "n$id started (pid $!, clients 127.0.0.1:$port, peers 127.0.0.1:$peer_port, log .dialkv/$CLUSTER_NAME/logs/n$id.log)"
+  echo "n$id started (pid $!, clients 127.0.0.1:$port, peers 127.0.0.1:$peer_port, metrics 127.0.0.1:$metrics_port, log .dialkv/$CLUSTER_NAME/logs/n$id.log)"
 }
 
 wait_gone() {

@@ -26,6 +26,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,6 +192,33 @@ public final class Tls implements AutoCloseable {
         .trustManager(trust(identity -> true, ""))
         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
         .build();
+  }
+
+  /**
+   * An HTTPS listener of the node (the metrics port): the node's certificate, and a client
+   * certificate from the cluster CA accepted but not required (the caller may show a token instead;
+   * whoever serves checks the identity per request).
+   */
+  public SSLContext httpsServer() {
+    return sslContext(trust(identity -> true, ""));
+  }
+
+  private SSLContext sslContext(TrustManager trust) {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keys == null ? null : new KeyManager[] {keys}, new TrustManager[] {trust}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS for HTTPS (" + owner + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * An HTTPS client of a node's HTTPS listener (the metrics port): trusts the cluster CA for node
+   * certificates only, and shows the client certificate if this has one.
+   */
+  public SSLContext httpsClient() {
+    return sslContext(trust(Identity::isNode, "expected a dialkv node certificate"));
   }
 
   /**

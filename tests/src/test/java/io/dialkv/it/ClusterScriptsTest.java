@@ -3,7 +3,13 @@ package io.dialkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dialkv.security.Tls;
+import io.dialkv.security.Tokens;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,11 +50,11 @@ class ClusterScriptsTest {
     return new Run(p.exitValue(), out);
   }
 
-  /** A base port whose three client and three peer ports are free. */
+  /** A base port whose three client, three peer and three metrics ports are free. */
   private static int freeBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
-      if (List.of(0, 1, 2, 1000, 1001, 1002).stream().allMatch(d -> free(base + d))) {
+      if (List.of(0, 1, 2, 1000, 1001, 1002, 2000, 2001, 2002).stream().allMatch(d -> free(base + d))) {
         return base;
       }
     }
@@ -90,6 +96,38 @@ class ClusterScriptsTest {
     }
   }
 
+  private int basePort() throws IOException {
+    return Integer.parseInt(Files.readString(clusterDir.resolve("cluster.env")).lines()
+        .filter(l -> l.startsWith("BASE_PORT=")).findFirst().orElseThrow().substring(10));
+  }
+
+  /** The value of one series summed over the live nodes' metrics ports (only n3 may be down). */
+  private long sumOverNodes(String series) throws Exception {
+    Tls tls = Tls.forClient(clusterDir.resolve("certs/ca-only"));
+    try {
+      HttpClient client = HttpClient.newBuilder().sslContext(tls.httpsClient()).connectTimeout(Duration.ofSeconds(5)).build();
+      String token = Tokens.readTokenFile(clusterDir.resolve("tokens/read.token"));
+      long sum = 0;
+      for (int node = 1; node <= 3; node++) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + (basePort() + 2000 + node - 1) + "/metrics"))
+            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r;
+        try {
+          r = client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException down) {
+          assertThat(node).as("n" + node + "'s metrics port: " + down).isEqualTo(3);
+          continue;
+        }
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        sum += r.body().lines().filter(l -> l.startsWith(series + " "))
+            .mapToLong(l -> (long) Double.parseDouble(l.substring(series.length() + 1).trim())).sum();
+      }
+      return sum;
+    } finally {
+      tls.close();
+    }
+  }
+
   @Test
   void theTourRunsAndStopClusterCopesWithADeadNode() throws Exception {
     Run start = run("start-cluster.sh", "-n", "3", "-p", String.valueOf(freeBase()), "--name", name);
@@ -99,6 +137,8 @@ class ClusterScriptsTest {
     rememberPids();
 
     assertThat(run("dialkv", "put", "greeting", "hello", "--consistency", "QUORUM").out()).isEqualTo("OK\n");
+    // Each node's metrics port counts what it coordinated, by level and outcome, behind TLS and a token.
+    assertThat(sumOverNodes("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"ok\"}")).isEqualTo(1);
     Run kill = run("node.sh", "kill", "3");
     assertThat(kill.out()).contains("n3 killed (SIGKILL)");
     // ALL needs n3: once the failure detector knows, it fails fast and says why.
@@ -107,14 +147,15 @@ class ClusterScriptsTest {
       assertThat(all.exit()).as(all.out()).isEqualTo(3);
       assertThat(all.out()).contains("UNAVAILABLE: read needed 3 of 3 replicas, 2 alive (down: n3)");
     });
+    assertThat(sumOverNodes("dialkv_requests_total{level=\"all\",operation=\"get\",outcome=\"unavailable\"}"))
+        .isGreaterThanOrEqualTo(1);
     assertThat(run("dialkv", "put", "greeting", "hola", "--consistency", "ONE").exit()).isZero();
     assertThat(run("dialkv", "hints").out()).contains("n3");
 
     // Back on its data, n3 gets the missed write from the hints within seconds.
     assertThat(run("node.sh", "start", "3").out()).contains("n3 started");
     rememberPids();
-    int n3 = Integer.parseInt(Files.readString(clusterDir.resolve("cluster.env")).lines()
-        .filter(l -> l.startsWith("BASE_PORT=")).findFirst().orElseThrow().substring(10)) + 2;
+    int n3 = basePort() + 2;
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");
       assertThat(direct.out()).isEqualTo("hola\n");

@@ -10,6 +10,9 @@ import io.dialkv.core.data.Cell;
 import io.dialkv.core.data.Mutation;
 import io.dialkv.core.data.ProfileSchema;
 import io.dialkv.core.node.DialNode;
+import io.dialkv.node.metrics.RequestMetrics;
+import io.dialkv.node.metrics.RequestMetrics.Level;
+import io.dialkv.node.metrics.RequestMetrics.Operation;
 import io.dialkv.proto.v1.CompareAndSetRequest;
 import io.dialkv.proto.v1.CompareAndSetResponse;
 import io.dialkv.proto.v1.DeleteProfileRequest;
@@ -38,14 +41,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The client API over gRPC: a thin translation between protobuf and {@link DialNode} calls. */
+/**
+ * The client API over gRPC: a thin translation between protobuf and {@link DialNode} calls, each
+ * answered request counted in {@link RequestMetrics}.
+ */
 final class KvService extends DialKvGrpc.DialKvImplBase {
   private final DialNode node;
+  private final RequestMetrics metrics;
 
-  KvService(DialNode node) {
+  KvService(DialNode node, RequestMetrics metrics) {
     this.node = node;
+    this.metrics = metrics;
   }
 
   @Override
@@ -53,11 +62,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.get(
+            serve(Operation.GET, level(request.getConsistency()),
+                () -> node.get(
                     request.getKey(),
                     consistency(request.getConsistency(), request.getConsistencyValue()),
-                    request.getTrace())),
+                    request.getTrace()),
                 KvService::toGetResponse,
                 observer));
   }
@@ -78,11 +87,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.put(
+            serve(Operation.PUT, level(request.getConsistency()),
+                () -> node.put(
                     request.getKey(),
                     request.getValue().toByteArray(),
-                    consistency(request.getConsistency(), request.getConsistencyValue()))),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
                 r -> PutResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
   }
@@ -92,11 +101,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.compareAndSet(
+            serve(Operation.COMPARE_AND_SET, Level.LINEARIZABLE,
+                () -> node.compareAndSet(
                     request.getKey(),
                     request.getExpectAbsent() ? null : request.getExpected().toByteArray(),
-                    request.getNewValue().toByteArray())),
+                    request.getNewValue().toByteArray()),
                 r -> {
                   CompareAndSetResponse.Builder b =
                       CompareAndSetResponse.newBuilder()
@@ -116,10 +125,10 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.delete(
+            serve(Operation.DELETE, level(request.getConsistency()),
+                () -> node.delete(
                     request.getKey(),
-                    consistency(request.getConsistency(), request.getConsistencyValue()))),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
                 r -> DeleteResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
   }
@@ -129,11 +138,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.getProfile(
+            serve(Operation.GET_PROFILE, level(request.getConsistency()),
+                () -> node.getProfile(
                     request.getUserId(),
                     consistency(request.getConsistency(), request.getConsistencyValue()),
-                    request.getTrace())),
+                    request.getTrace()),
                 r -> toProfileResponse(request.getUserId(), r),
                 observer));
   }
@@ -177,11 +186,11 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
           putIfSet(fields, ProfileSchema.BIO, p.getBio());
           p.getAttributesMap()
               .forEach((k, v) -> fields.put(ProfileSchema.ATTRIBUTE_PREFIX + k, utf8(v)));
-          Replies.relay(
-              admitted(() -> node.putProfile(
+          serve(Operation.PUT_PROFILE, level(request.getConsistency()),
+              () -> node.putProfile(
                   p.getUserId(),
                   fields,
-                  consistency(request.getConsistency(), request.getConsistencyValue()))),
+                  consistency(request.getConsistency(), request.getConsistencyValue())),
               (WriteResult r) ->
                   PutProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
               observer);
@@ -196,12 +205,12 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
         () -> {
           Map<String, byte[]> set = new LinkedHashMap<>();
           request.getSetMap().forEach((k, v) -> set.put(k, utf8(v)));
-          Replies.relay(
-              admitted(() -> node.updateProfile(
+          serve(Operation.UPDATE_PROFILE, level(request.getConsistency()),
+              () -> node.updateProfile(
                   request.getUserId(),
                   set,
                   request.getUnsetList(),
-                  consistency(request.getConsistency(), request.getConsistencyValue()))),
+                  consistency(request.getConsistency(), request.getConsistencyValue())),
               r -> UpdateProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
               observer);
         });
@@ -213,12 +222,37 @@ final class KvService extends DialKvGrpc.DialKvImplBase {
     Replies.guard(
         observer,
         () ->
-            Replies.relay(
-                admitted(() -> node.deleteProfile(
+            serve(Operation.DELETE_PROFILE, level(request.getConsistency()),
+                () -> node.deleteProfile(
                     request.getUserId(),
-                    consistency(request.getConsistency(), request.getConsistencyValue()))),
+                    consistency(request.getConsistency(), request.getConsistencyValue())),
                 r -> DeleteProfileResponse.newBuilder().setProvenance(toProto(r.provenance())).build(),
                 observer));
+  }
+
+  /**
+   * Runs the request if the node admits it, counts its outcome, and relays the answer (counted
+   * first, so a client that scrapes after its answer sees it).
+   */
+  private <T, P> void serve(Operation op, Level level, Supplier<CompletableFuture<T>> request,
+      Function<T, P> convert, StreamObserver<P> observer) {
+    long start = System.nanoTime();
+    CompletableFuture<T> answer;
+    try {
+      answer = admitted(request);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    Replies.relay(
+        answer.whenComplete((r, failure) ->
+            metrics.record(op, level, failure == null ? RequestMetrics.OK : Replies.outcome(failure), start)),
+        convert,
+        observer);
+  }
+
+  /** The level a request asks for, as labelled; the client API's default (unset) is QUORUM. */
+  private static Level level(io.dialkv.proto.v1.Consistency asked) {
+    return asked == io.dialkv.proto.v1.Consistency.UNRECOGNIZED ? Level.UNKNOWN : Level.valueOf(consistency(asked, 0).name());
   }
 
   /**

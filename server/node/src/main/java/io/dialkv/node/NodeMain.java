@@ -107,6 +107,15 @@ public final class NodeMain implements Callable<Integer> {
   Path tokensFile;
 
   @Option(
+      names = "--metrics-listen",
+      paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http(s)://HOST:PORT/metrics: requests by operation, consistency "
+          + "level and outcome, latencies, members, hints, admission, JVM. With --certs-dir it is HTTPS, and a "
+          + "scraper needs a token with the read role (Authorization: Bearer) or a client certificate "
+          + "(default: no metrics port).")
+  String metricsListen;
+
+  @Option(
       names = "--reflection",
       description = "Serve gRPC server reflection on the client port (for grpcurl); callers need the read role.")
   boolean reflection;
@@ -426,7 +435,8 @@ public final class NodeMain implements Callable<Integer> {
         NodeServer.start(
             config, listenAddress, dataDir,
             new NodeServer.Options(syncWrites, testMode, join != null, reflection, peerAddress, security,
-                maxConnections, Duration.ofMillis(linkDelayMillis), cacheMb << 20));
+                maxConnections, Duration.ofMillis(linkDelayMillis), cacheMb << 20,
+                metricsListen == null ? null : parseAddress(metricsListen)));
     if (!PlatformDependent.useDirectBufferNoCleaner()) {
       log.warn("n{}: network buffers are not counted against --max-direct-memory-mb (run the node with "
           + "'java -jar', or add --add-opens java.base/java.nio=ALL-UNNAMED): when the JVM's direct memory "

@@ -6,9 +6,14 @@ import io.dialkv.core.time.Scheduler;
 import io.dialkv.node.access.Callers;
 import io.dialkv.node.access.ClientAccess;
 import io.dialkv.node.access.PeerAccess;
+import io.dialkv.node.metrics.MetricsServer;
+import io.dialkv.node.metrics.NodeGauges;
+import io.dialkv.node.metrics.RequestMetrics;
 import io.dialkv.security.Tls;
 import io.dialkv.security.Tokens;
 import io.grpc.Server;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -47,6 +52,8 @@ public final class NodeServer implements AutoCloseable {
 
   private final Server clientServer;
   private final Server peerServer;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private MetricsServer metricsServer; // null: no metrics port
   private volatile Scheduler.Cancellable healthTimer;
   private volatile Boolean servingReported;
   private volatile boolean closed;
@@ -79,38 +86,45 @@ public final class NodeServer implements AutoCloseable {
    * @param linkDelay added to every message to a peer and to every answer from one (zero: none):
    *     machines far apart, emulated
    * @param cacheBytes memory for recently used rows and Paxos states beside RocksDB (0: none)
+   * @param metricsListen where the metrics port listens (Prometheus text format); null: no metrics port
    */
   public record Options(boolean syncWrites, boolean testMode, boolean join, boolean reflection,
-      InetSocketAddress peerListen, Security security, int maxConnections, Duration linkDelay, long cacheBytes) {
+      InetSocketAddress peerListen, Security security, int maxConnections, Duration linkDelay, long cacheBytes,
+      InetSocketAddress metricsListen) {
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
     public static Options defaults() {
       return new Options(false, false, false, false, null, Security.insecure(), DEFAULT_MAX_CONNECTIONS, Duration.ZERO,
-          RocksDbStorage.DEFAULT_CACHE_BYTES);
+          RocksDbStorage.DEFAULT_CACHE_BYTES, null);
     }
 
     public Options withSecurity(Security s) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections, linkDelay, cacheBytes);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, s, maxConnections, linkDelay, cacheBytes, metricsListen);
     }
 
     public Options withTestMode(boolean on) {
-      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections, linkDelay, cacheBytes);
+      return new Options(syncWrites, on, join, reflection, peerListen, security, maxConnections, linkDelay, cacheBytes, metricsListen);
     }
 
     public Options withReflection(boolean on) {
-      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections, linkDelay, cacheBytes);
+      return new Options(syncWrites, testMode, join, on, peerListen, security, maxConnections, linkDelay, cacheBytes, metricsListen);
     }
 
     public Options withLinkDelay(Duration delay) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, delay, cacheBytes);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, delay, cacheBytes, metricsListen);
     }
 
     public Options withCacheBytes(long bytes) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, linkDelay, bytes);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, linkDelay, bytes, metricsListen);
+    }
+
+    public Options withMetricsListen(InetSocketAddress address) {
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, maxConnections, linkDelay, cacheBytes,
+          address);
     }
 
     public Options withMaxConnections(int max) {
-      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max, linkDelay, cacheBytes);
+      return new Options(syncWrites, testMode, join, reflection, peerListen, security, max, linkDelay, cacheBytes, metricsListen);
     }
   }
 
@@ -149,7 +163,7 @@ public final class NodeServer implements AutoCloseable {
             // Only clients: the peer port's callers are members, and it carries most of the calls.
             .intercept(new RequestArrival(loop, RequestArrival.DEFAULT_LIMIT))
             .intercept(new ClientAccess(tokens, tls != null))
-            .addService(MalformedRequests.invalidArgument(ServerInterceptors.intercept(new KvService(node), responseDelay)))
+            .addService(MalformedRequests.invalidArgument(ServerInterceptors.intercept(new KvService(node, new RequestMetrics(registry)), responseDelay)))
             .addService(MalformedRequests.invalidArgument(new ClusterService(node).bindService()))
             .addService(MalformedRequests.invalidArgument(
                 new AdminService(config.nodeId(), links, clock, responseDelay).guarded(options.testMode())))
@@ -179,10 +193,20 @@ public final class NodeServer implements AutoCloseable {
       }
       start(peerServer, peerListen, "peer");
       start(clientServer, listen, "client");
+      if (options.metricsListen() != null) {
+        NodeGauges.register(node, registry);
+        JvmMetrics.builder().register(registry);
+        metricsServer = MetricsServer.start(options.metricsListen(), registry, tls, tokens, "dialkv-n" + config.nodeId());
+        log.info("n{}: metrics on {}://{}/metrics", config.nodeId(), tls == null ? "http" : "https",
+            options.metricsListen().getHostString() + ":" + metricsServer.port());
+      }
       node.start();
     } catch (IOException | RuntimeException e) {
       peerServer.shutdownNow();
       clientServer.shutdownNow();
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
       closeQuietly();
       throw e;
     }
@@ -283,6 +307,11 @@ public final class NodeServer implements AutoCloseable {
     return clientServer.getPort();
   }
 
+  /** The metrics port, or -1 if the node serves no metrics. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
   public int peerPort() {
     return peerServer.getPort();
   }
@@ -317,6 +346,9 @@ public final class NodeServer implements AutoCloseable {
       healthTimer.cancel();
     }
     health.enterTerminalState();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
     clientServer.shutdown();
     peerServer.shutdown();
     try {

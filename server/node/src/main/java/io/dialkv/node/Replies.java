@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -92,6 +93,18 @@ final class Replies {
       case CONTENTION -> status(Status.ABORTED, kind.wireName(), t.getMessage());
       case SHUTTING_DOWN -> status(Status.UNAVAILABLE, kind.wireName(), "node is shutting down; try another node");
     };
+  }
+
+  /**
+   * How a failed request is counted: the kind its {@code dialkv-error} trailer names, the status
+   * code (as a word) for a status raised as such, or "internal". A short word from a fixed set.
+   */
+  static String outcome(Throwable failure) {
+    Throwable t = FailureKind.unwrap(failure);
+    if (t instanceof StatusRuntimeException sre) {
+      return sre.getStatus().getCode().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+    return FailureKind.of(t).map(FailureKind::wireName).orElse("internal");
   }
 
   private static StatusRuntimeException status(Status status, String kind, String message) {

@@ -12,6 +12,7 @@ import io.dialkv.core.transport.PeerRequest;
 import io.dialkv.core.transport.PeerResponse;
 import io.dialkv.core.transport.Transport;
 import io.dialkv.proto.v1.ClusterGrpc;
+import io.dialkv.proto.v1.CompareAndSetRequest;
 import io.dialkv.proto.v1.Consistency;
 import io.dialkv.proto.v1.DialKvGrpc;
 import io.dialkv.proto.v1.GetProfileRequest;
@@ -34,6 +35,9 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import io.dialkv.node.metrics.RequestMetrics;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +63,10 @@ class KvServiceTest {
     public void close() {}
   }
 
+  private PrometheusRegistry registry;
+
   private void start(int members) throws Exception {
+    registry = new PrometheusRegistry();
     Map<Integer, String> addresses = new java.util.TreeMap<>();
     for (int i = 1; i <= members; i++) {
       addresses.put(i, "in-process:" + i);
@@ -72,7 +79,7 @@ class KvServiceTest {
     server =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new KvService(node))
+            .addService(new KvService(node, new RequestMetrics(registry)))
             .addService(new ClusterService(node))
             .build()
             .start();
@@ -167,6 +174,39 @@ class KvServiceTest {
     // Still serving, nothing lost.
     kv.put(PutRequest.newBuilder().setKey("after").setValue(utf8("ok")).build());
     assertThat(kv.get(GetRequest.newBuilder().setKey("after").build()).getValue().toStringUtf8()).isEqualTo("ok");
+  }
+
+  @Test
+  void everyAnsweredRequestIsCountedByOperationLevelAndOutcome() throws Exception {
+    kv.put(PutRequest.newBuilder().setKey("a").setValue(utf8("1")).build()); // level unset: QUORUM
+    kv.put(PutRequest.newBuilder().setKey("a").setValue(utf8("2")).setConsistency(Consistency.ONE).build());
+    kv.get(GetRequest.newBuilder().setKey("a").setConsistency(Consistency.LINEARIZABLE).build());
+    kv.compareAndSet(CompareAndSetRequest.newBuilder().setKey("a").setExpected(utf8("2")).setNewValue(utf8("3")).build());
+    assertThatThrownBy(() -> kv.put(PutRequest.newBuilder().setKey("k".repeat(300)).setValue(utf8("v")).build()));
+    assertThatThrownBy(() -> kv.get(GetRequest.newBuilder().setKey("k").setConsistencyValue(9).build()));
+
+    String text = metricsText();
+    assertThat(text)
+        .contains("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"ok\"} 1.0")
+        .contains("dialkv_requests_total{level=\"one\",operation=\"put\",outcome=\"ok\"} 1.0")
+        .contains("dialkv_requests_total{level=\"linearizable\",operation=\"get\",outcome=\"ok\"} 1.0")
+        .contains("dialkv_requests_total{level=\"linearizable\",operation=\"compare_and_set\",outcome=\"ok\"} 1.0")
+        .contains("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"invalid-argument\"} 1.0")
+        .contains("dialkv_requests_total{level=\"unknown\",operation=\"get\",outcome=\"invalid-argument\"} 1.0")
+        .contains("dialkv_request_duration_seconds_count{level=\"quorum\",operation=\"put\"} 2")
+        .contains("dialkv_requests_total{level=\"all\",operation=\"delete\",outcome=\"ok\"} 0.0");
+
+    stop();
+    start(3); // n2 and n3 never heard from
+    assertThatThrownBy(() -> kv.put(PutRequest.newBuilder().setKey("b").setValue(utf8("x")).setConsistency(Consistency.ALL).build()));
+    assertThat(metricsText())
+        .contains("dialkv_requests_total{level=\"all\",operation=\"put\",outcome=\"unavailable\"} 1.0");
+  }
+
+  private String metricsText() throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test
