@@ -55,8 +55,8 @@ public final class NodeGauges {
         .labelNames("peer")
         .callback(cb -> ask(node.topology()).ifPresent(view -> {
           for (ClusterView.Member m : view.nodes()) {
-            if (m.nodeId() != self && Double.isFinite(m.phi())) {
-              cb.call(m.phi(), "n" + m.nodeId());
+            if (m.nodeId() != self && !Double.isNaN(m.phi())) {
+              cb.call(Math.max(0.0, m.phi()), "n" + m.nodeId()); // never heard from: +Inf
             }
           }
         }))
