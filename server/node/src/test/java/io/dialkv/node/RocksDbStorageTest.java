@@ -26,17 +26,21 @@ class RocksDbStorageTest extends StorageContract {
   @TempDir Path dir;
   private Storage open;
 
+  /** Opens (or reopens) the database in {@code folder}, closed after the test. */
+  private Storage openAt(String folder, boolean syncWrites, long cacheBytes) {
+    open = RocksDbStorage.open(dir.resolve(folder), syncWrites, cacheBytes);
+    return open;
+  }
+
   @Override
   protected Storage storage() {
-    open = RocksDbStorage.open(dir.resolve("db"), false);
-    return open;
+    return openAt("db", false, RocksDbStorage.DEFAULT_CACHE_BYTES);
   }
 
   @Override
   protected Storage reopen(Storage storage) {
     storage.close();
-    open = RocksDbStorage.open(dir.resolve("db"), false);
-    return open;
+    return storage();
   }
 
   @AfterEach
@@ -122,15 +126,13 @@ class RocksDbStorageTest extends StorageContract {
   class WithSyncWrites extends StorageContract {
     @Override
     protected Storage storage() {
-      open = RocksDbStorage.open(dir.resolve("synced"), true);
-      return open;
+      return openAt("synced", true, RocksDbStorage.DEFAULT_CACHE_BYTES);
     }
 
     @Override
     protected Storage reopen(Storage storage) {
       storage.close();
-      open = RocksDbStorage.open(dir.resolve("synced"), true);
-      return open;
+      return storage();
     }
   }
 
@@ -139,15 +141,13 @@ class RocksDbStorageTest extends StorageContract {
   class WithoutCache extends StorageContract {
     @Override
     protected Storage storage() {
-      open = RocksDbStorage.open(dir.resolve("nocache"), false, 0);
-      return open;
+      return openAt("nocache", false, 0);
     }
 
     @Override
     protected Storage reopen(Storage storage) {
       storage.close();
-      open = RocksDbStorage.open(dir.resolve("nocache"), false, 0);
-      return open;
+      return storage();
     }
   }
 }
