@@ -139,6 +139,7 @@ class ClusterScriptsTest {
     assertThat(run("dialkv", "put", "greeting", "hello", "--consistency", "QUORUM").out()).isEqualTo("OK\n");
     // Each node's metrics port counts what it coordinated, by level and outcome, behind TLS and a token.
     assertThat(sumOverNodes("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"ok\"}")).isEqualTo(1);
+    assertThat(sumOverNodes("dialkv_peer_call_duration_seconds_count{peer=\"n3\"}")).as("calls timed").isPositive();
     Run kill = run("node.sh", "kill", "3");
     assertThat(kill.out()).contains("n3 killed (SIGKILL)");
     // ALL needs n3: once the failure detector knows, it fails fast and says why.
@@ -151,6 +152,7 @@ class ClusterScriptsTest {
         .isGreaterThanOrEqualTo(1);
     assertThat(run("dialkv", "put", "greeting", "hola", "--consistency", "ONE").exit()).isZero();
     assertThat(run("dialkv", "hints").out()).contains("n3");
+    assertThat(sumOverNodes("dialkv_hints_stored_total{target=\"n3\"}")).isGreaterThanOrEqualTo(1);
 
     // Back on its data, n3 gets the missed write from the hints within seconds.
     assertThat(run("node.sh", "start", "3").out()).contains("n3 started");
@@ -160,6 +162,8 @@ class ClusterScriptsTest {
       Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");
       assertThat(direct.out()).isEqualTo("hola\n");
     });
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+        assertThat(sumOverNodes("dialkv_hints_replayed_total{target=\"n3\"}")).isGreaterThanOrEqualTo(1));
 
     // Kill a node, then stop the cluster: every other node stops too, and --wipe wipes.
     assertThat(run("node.sh", "kill", "1").exit()).isZero();

@@ -3,12 +3,16 @@ package io.dialkv.node;
 import io.dialkv.core.node.DialNode;
 import io.dialkv.core.node.NodeConfig;
 import io.dialkv.core.time.Scheduler;
+import io.dialkv.core.transport.Transport;
 import io.dialkv.node.access.Callers;
 import io.dialkv.node.access.ClientAccess;
 import io.dialkv.node.access.PeerAccess;
 import io.dialkv.node.metrics.MetricsServer;
+import io.dialkv.node.metrics.ConsistencyMetrics;
 import io.dialkv.node.metrics.NodeGauges;
 import io.dialkv.node.metrics.RequestMetrics;
+import io.dialkv.node.metrics.StorageGauges;
+import io.dialkv.node.metrics.TimedTransport;
 import io.dialkv.security.Tls;
 import io.dialkv.security.Tokens;
 import io.grpc.Server;
@@ -43,7 +47,7 @@ public final class NodeServer implements AutoCloseable {
   private final NodeConfig config;
   private final EventLoopScheduler loop;
   private final RocksDbStorage storage;
-  private final GrpcTransport transport;
+  private final Transport transport;
   private final DialNode node;
   private final Tls tls;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -143,7 +147,7 @@ public final class NodeServer implements AutoCloseable {
     LinkRules links = new LinkRules();
     links.delay(options.linkDelay());
     SystemClock clock = new SystemClock();
-    this.transport = new GrpcTransport(config.members(), loop, peerMessageBytes, links, tls);
+    this.transport = new TimedTransport(new GrpcTransport(config.members(), loop, peerMessageBytes, links, tls), registry);
     this.node = new DialNode(config, transport, storage, clock, loop);
     ResponseDelay responseDelay = new ResponseDelay(loop);
     this.clientConnections = new ConnectionLimit(options.maxConnections(), "client");
@@ -195,6 +199,8 @@ public final class NodeServer implements AutoCloseable {
       start(clientServer, listen, "client");
       if (options.metricsListen() != null) {
         NodeGauges.register(node, registry);
+        ConsistencyMetrics.register(node, registry);
+        StorageGauges.register(storage, loop, registry);
         JvmMetrics.builder().register(registry);
         metricsServer = MetricsServer.start(options.metricsListen(), registry, tls, tokens, "dialkv-n" + config.nodeId());
         log.info("n{}: metrics on {}://{}/metrics", config.nodeId(), tls == null ? "http" : "https",

@@ -442,6 +442,35 @@ public final class RocksDbStorage implements Storage {
     }
   }
 
+  /** What RocksDB holds and has yet to do, for the metrics; on the event loop, like every call. */
+  public record EngineStats(long sstBytes, long memtableBytes, long pendingCompactionBytes,
+      long runningCompactions, long estimatedRows) {}
+
+  public EngineStats engineStats() {
+    return new EngineStats(
+        aggregated("rocksdb.total-sst-files-size"),
+        aggregated("rocksdb.cur-size-all-mem-tables"),
+        aggregated("rocksdb.estimate-pending-compaction-bytes"),
+        property("rocksdb.num-running-compactions"),
+        approximateRowCount());
+  }
+
+  private long aggregated(String name) {
+    try {
+      return db.getAggregatedLongProperty(name);
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
+  private long property(String name) {
+    try {
+      return db.getLongProperty(name);
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
   @Override
   public void close() {
     if (groupCommit != null) {

@@ -76,6 +76,16 @@ class MetricsPortTest {
         .contains("dialkv_members{alive=\"true\",state=\"normal\"} 1.0")
         .contains("dialkv_requests_in_flight{kind=\"limit\"}")
         .contains("jvm_memory_used_bytes");
+    // The consistency story starts at zero, every fixed series present; storage reads RocksDB.
+    assertThat(r.body())
+        .contains("dialkv_read_disagreements_total{level=\"quorum\"} 0.0")
+        .contains("dialkv_read_repairs_total{mode=\"background\"} 0.0")
+        .contains("dialkv_stale_reads_at_one_total 0.0")
+        .contains("dialkv_paxos_contention_retries_total{kind=\"cas\"} 0.0")
+        .contains("dialkv_repair_sessions_total 0.0")
+        .contains("dialkv_stream_bytes_total 0.0")
+        .containsPattern("dialkv_storage_memtable_bytes [1-9]")
+        .contains("dialkv_storage_pending_compaction_bytes ");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.dialkv.core.coordinator;
 
+import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.transport.ReplicaReadRequest;
 import io.dialkv.core.transport.ReplicaWriteRequest;
 import java.time.Duration;
@@ -16,7 +18,8 @@ import java.util.Map;
 final class BackgroundRepair {
   private BackgroundRepair() {}
 
-  static void run(Fanout fanout, String key, Fanout.Plan plan, Duration timeout) {
+  /** @param answered the row the reader was given, to tell whether it was stale; null not to judge */
+  static void run(Fanout fanout, String key, Fanout.Plan plan, Duration timeout, Row answered) {
     Map<Integer, Row> replies = new LinkedHashMap<>();
     int[] outstanding = {plan.alive().size()};
     for (int node : plan.alive()) {
@@ -28,13 +31,13 @@ final class BackgroundRepair {
                   replies.put(node, reply.row());
                 }
                 if (--outstanding[0] == 0) {
-                  repair(fanout, key, replies, timeout);
+                  repair(fanout, key, replies, timeout, answered);
                 }
               });
     }
   }
 
-  private static void repair(Fanout fanout, String key, Map<Integer, Row> replies, Duration timeout) {
+  private static void repair(Fanout fanout, String key, Map<Integer, Row> replies, Duration timeout, Row answered) {
     if (replies.size() < 2) {
       return;
     }
@@ -42,11 +45,20 @@ final class BackgroundRepair {
     for (Row row : replies.values()) {
       merged = merged.merge(row);
     }
+    int behind = 0;
     for (Map.Entry<Integer, Row> e : replies.entrySet()) {
       Row missing = merged.missingFrom(e.getValue());
       if (!missing.isEmpty()) {
+        behind++;
         fanout.send(e.getKey(), new ReplicaWriteRequest(fanout.selfId, key, missing), timeout);
       }
+    }
+    if (behind > 0) {
+      fanout.counters.readDisagreed(Consistency.ONE);
+      fanout.counters.readRepaired(NodeCounters.ReadRepair.BACKGROUND, behind);
+    }
+    if (answered != null && !merged.missingFrom(answered).isEmpty()) {
+      fanout.counters.staleReadAtOne();
     }
   }
 }

@@ -9,6 +9,7 @@ import io.dialkv.core.membership.Topology;
 import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.time.Buggify;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
@@ -58,8 +59,9 @@ public final class Coordinator {
       Duration readTimeout,
       Duration writeTimeout,
       HintedHandoff hints,
-      double readRepairChance) {
-    this.fanout = new Fanout(selfId, topology, detector, transport, local, hlc, clock, scheduler);
+      double readRepairChance,
+      NodeCounters counters) {
+    this.fanout = new Fanout(selfId, topology, detector, transport, local, hlc, clock, scheduler, counters);
     this.hints = hints;
     this.readRepairChance = readRepairChance;
     this.readTimeout = readTimeout;
@@ -232,7 +234,8 @@ public final class Coordinator {
         new ReadOperation(fanout, rowKey, level, trace, plan, required, readTimeout).start();
     if (level == Consistency.ONE && plan.alive().size() > 1
         && (random.nextDouble() < readRepairChance || fanout.scheduler.buggify(Buggify.READ_REPAIR_ALWAYS))) {
-      read.thenRun(() -> BackgroundRepair.run(fanout, rowKey, plan, readTimeout));
+      // A traced read has judged its own staleness already (it asked every replica).
+      read.thenAccept(r -> BackgroundRepair.run(fanout, rowKey, plan, readTimeout, trace ? null : r.row()));
     }
     return read;
   }

@@ -5,6 +5,7 @@ import io.dialkv.core.membership.FailureDetector;
 import io.dialkv.core.membership.Topology;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
 import io.dialkv.core.time.Scheduler;
@@ -32,6 +33,7 @@ final class Fanout {
   final HybridClock hlc;
   final Clock clock;
   final Scheduler scheduler;
+  final NodeCounters counters;
 
   Fanout(
       int selfId,
@@ -41,7 +43,8 @@ final class Fanout {
       ReplicaHandler local,
       HybridClock hlc,
       Clock clock,
-      Scheduler scheduler) {
+      Scheduler scheduler,
+      NodeCounters counters) {
     this.selfId = selfId;
     this.topology = topology;
     this.detector = detector;
@@ -50,6 +53,7 @@ final class Fanout {
     this.hlc = hlc;
     this.clock = clock;
     this.scheduler = scheduler;
+    this.counters = counters;
   }
 
   /** The ring that serves requests now (it changes as members join and leave). */

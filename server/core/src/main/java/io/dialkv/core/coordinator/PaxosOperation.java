@@ -6,6 +6,7 @@ import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.paxos.PaxosTrace;
 import io.dialkv.core.paxos.Proposal;
 import io.dialkv.core.time.Buggify;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.time.Timestamp;
 import io.dialkv.core.transport.CommitRequest;
@@ -92,6 +93,8 @@ public final class PaxosOperation {
   private final CompletableFuture<PaxosResult> result = new CompletableFuture<>();
   private Scheduler.Cancellable timer;
   private int rounds;
+  // Rounds started because a competing proposer's ballot or unfinished proposal was in the way.
+  private int contentionRetries;
   private int phaseId;
   private Timestamp ballot;
   private List<Integer> promisedBy = List.of();
@@ -151,6 +154,7 @@ public final class PaxosOperation {
       // A read found a proposal in flight: it must not answer before that one is finished (see
       // the class comment). Its proposer is usually a round trip from committing it; if it has
       // not after a few, finish it ourselves, which takes a majority's promise.
+      contentionRetries++;
       if (inFlightWaits++ < IN_FLIGHT_WAITS) {
         int phase = ++phaseId;
         fanout.scheduler.schedule(Duration.ofMillis(1 + random.nextInt(3)), () -> {
@@ -227,6 +231,10 @@ public final class PaxosOperation {
       if (!lacks.isEmpty()) {
         missing.put(p.nodeId(), lacks);
       }
+    }
+    if (!missing.isEmpty()) {
+      fanout.counters.readDisagreed(Consistency.LINEARIZABLE);
+      fanout.counters.readRepaired(NodeCounters.ReadRepair.BLOCKING, missing.size());
     }
     sendAllThen(List.copyOf(missing.keySet()),
         node -> new ReplicaWriteRequest(fanout.selfId, key, missing.get(node)), next);
@@ -330,6 +338,7 @@ public final class PaxosOperation {
   }
 
   private void complete(Row before, boolean applied, List<Integer> acceptedBy) {
+    counted();
     timer.cancel();
     phaseId++;
     result.complete(new PaxosResult(before, applied, provenance(acceptedBy)));
@@ -557,6 +566,9 @@ public final class PaxosOperation {
     // A ballot beyond the clock bound is not adopted (it would take every ballot of ours with it);
     // the acceptors refuse such ballots, so only a replica's own bad clock shows one here.
     higherBallots.forEach(b -> fanout.hlc.tryObserve(b, fanout.selfId));
+    if (!higherBallots.isEmpty()) {
+      contentionRetries++;
+    }
     if (rounds == 1) {
       // Usually not a live competitor but a ballot below the last one promised for this key by
       // a coordinator whose hybrid clock is a little ahead: retry at once above it.
@@ -573,6 +585,7 @@ public final class PaxosOperation {
           + " (" + refusals.get(0).reason() + ")");
       return;
     }
+    counted();
     timer.cancel();
     phaseId++;
     result.completeExceptionally(ReplicasRefusedException.of("linearizable operation", refusals));
@@ -586,6 +599,7 @@ public final class PaxosOperation {
     if (result.isDone()) {
       return;
     }
+    counted();
     timer.cancel();
     phaseId++;
     if (mayHaveBeenApplied) {
@@ -598,6 +612,14 @@ public final class PaxosOperation {
       result.completeExceptionally(new ContentionException(
           "linearizable operation " + why + "; nothing was applied, retry"));
     }
+  }
+
+  /** The operation ends now: its rounds go into the node's counters (once; callers check). */
+  private void counted() {
+    if (result.isDone()) {
+      return;
+    }
+    fanout.counters.paxosEnded(NodeCounters.PaxosKind.of(action), rounds, contentionRetries);
   }
 
   private Provenance provenance(List<Integer> acceptedBy) {

@@ -2,6 +2,7 @@ package io.dialkv.core.coordinator;
 
 import io.dialkv.core.data.Consistency;
 import io.dialkv.core.data.Row;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.transport.PeerFailureException;
 import io.dialkv.core.transport.ReplicaReadRequest;
@@ -153,6 +154,8 @@ final class ReadOperation {
       return;
     }
     phase = Phase.REPAIRING;
+    fanout.counters.readDisagreed(level);
+    fanout.counters.readRepaired(NodeCounters.ReadRepair.BLOCKING, behind.size());
     int[] outstanding = {behind.size()};
     for (int node : behind) {
       Row missing = merged.missingFrom(replies.get(node));
@@ -233,6 +236,9 @@ final class ReadOperation {
               behind,
               ahead,
               latencies.get(e.getKey())));
+    }
+    if (trace && level == Consistency.ONE && possiblyStale) {
+      fanout.counters.staleReadAtOne();
     }
     Provenance provenance =
         new Provenance(

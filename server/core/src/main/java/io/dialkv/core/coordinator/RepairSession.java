@@ -230,6 +230,7 @@ final class RepairSession {
     RepairReport report = new RepairReport(fanout.selfId, ranges.size(), rangesDiffering, differing.size(),
         rowsStreamed, bytesStreamed, millis, List.copyOf(unreachable), purged, List.copyOf(failed),
         leavesNotRepaired);
+    fanout.counters.repaired(report);
     log.info("n{}: repair done in {} ms: {} ranges, {} differing ({} leaves), {} rows streamed ({} bytes),"
             + " deletion markers purged from {} rows{}{}",
         fanout.selfId, millis, ranges.size(), rangesDiffering, differing.size(), rowsStreamed, bytesStreamed,

@@ -2,6 +2,7 @@ package io.dialkv.core.handoff;
 
 import io.dialkv.core.data.Row;
 import io.dialkv.core.membership.FailureDetector;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.Scheduler;
@@ -14,8 +15,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ public final class HintedHandoff {
   private final long maxHintsPerTarget;
   private final Duration replayTimeout;
   private final BooleanSupplier foregroundBusy;
+  private final NodeCounters counters;
   // Replay yields to client traffic this long at a time; a hint is kept either way, so waiting
   // only delays the replica's catching up.
   private static final Duration YIELD_PAUSE = Duration.ofMillis(100);
@@ -74,7 +76,9 @@ public final class HintedHandoff {
       Duration window,
       long maxHintsPerTarget,
       Duration replayTimeout,
-      BooleanSupplier foregroundBusy) {
+      BooleanSupplier foregroundBusy,
+      NodeCounters counters) {
+    this.counters = counters;
     this.selfId = selfId;
     this.foregroundBusy = foregroundBusy;
     this.storage = storage;
@@ -115,6 +119,7 @@ public final class HintedHandoff {
     pending.remove(target);
     oldestCreated.remove(target);
     dropped.remove(target);
+    counters.hintsDropped(target, NodeCounters.HintDrop.TARGET_LEFT, n);
     log.info("n{}: dropped {} hints for n{}, which left the cluster", selfId, n, target);
   }
 
@@ -125,16 +130,17 @@ public final class HintedHandoff {
     }
     long count = pending.getOrDefault(target, 0L);
     if (count >= maxHintsPerTarget) {
-      drop(target, "it has " + count + " hints pending, the limit");
+      drop(target, NodeCounters.HintDrop.LIMIT, "it has " + count + " hints pending, the limit");
       return;
     }
     long now = clock.physicalMillis();
     if (count > 0 && now - oldestCreated(target) > window.toMillis()) {
-      drop(target, "it has been missing writes for longer than the hint window (" + window + ")");
+      drop(target, NodeCounters.HintDrop.WINDOW, "it has been missing writes for longer than the hint window (" + window + ")");
       return;
     }
     storage.putHint(new Hint(target, now, sequence++, key, row));
     pending.put(target, count + 1);
+    counters.hintStored(target);
     oldestCreated.putIfAbsent(target, now);
     dropped.remove(target);
   }
@@ -157,7 +163,13 @@ public final class HintedHandoff {
     });
   }
 
-  private void drop(int target, String why) {
+  /** A write for {@code target} is not stored as a hint (the hint count stays as it is). */
+  private void drop(int target, NodeCounters.HintDrop reason, String why) {
+    counters.hintsDropped(target, reason, 1);
+    warnOnce(target, why);
+  }
+
+  private void warnOnce(int target, String why) {
     long n = dropped.merge(target, 1L, Long::sum);
     if (n == 1) {
       // Once per outage: the replica now needs anti-entropy repair for the writes not hinted.
@@ -200,6 +212,7 @@ public final class HintedHandoff {
       if (now - hint.createdMillis() > window.toMillis()) {
         remove(hint);
         done[1]++;
+        counters.hintsDropped(target, NodeCounters.HintDrop.EXPIRED, 1);
         if (--outstanding[0] == 0) {
           replay(target, replayed + done[0], expired + done[1], startNanos);
         }
@@ -212,12 +225,14 @@ public final class HintedHandoff {
             if (failure == null) {
               remove(hint);
               done[0]++;
+              counters.hintsReplayed(target, 1);
             } else if (refused.refused()) {
               // The replica will never take it (a timestamp beyond its clock bound, a row over its
               // limit): replaying it again would only block the hints behind it.
               remove(hint);
               done[1]++;
-              drop(target, "it refused a replayed write (" + refused.reason() + ")");
+              counters.hintsDropped(target, NodeCounters.HintDrop.REFUSED, 1);
+              warnOnce(target, "it refused a replayed write (" + refused.reason() + ")");
             } else {
               failed[0] = true;
             }

@@ -3,6 +3,7 @@ package io.dialkv.core.membership;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
 import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.Scheduler;
@@ -78,7 +79,8 @@ public final class ClusterMembership {
       Duration pollInterval,
       Duration writeTimeout,
       BooleanSupplier foregroundBusy,
-      Consumer<Topology> onChange) {
+      Consumer<Topology> onChange,
+      NodeCounters counters) {
     this.selfId = selfId;
     this.virtualNodes = virtualNodes;
     this.replicationFactor = replicationFactor;
@@ -89,7 +91,7 @@ public final class ClusterMembership {
     this.pollInterval = pollInterval;
     this.writeTimeout = writeTimeout;
     this.streamer = new RangeStreamer(selfId, local, transport, writeTimeout.multipliedBy(5), scheduler,
-        foregroundBusy);
+        foregroundBusy, counters);
     this.onChange = onChange;
     this.topology = Topology.of(initial, virtualNodes, replicationFactor);
   }

@@ -4,12 +4,13 @@ import io.dialkv.core.data.RequestLimits;
 import io.dialkv.core.data.Row;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenSpan;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.time.Buggify;
+import io.dialkv.core.time.Scheduler;
 import io.dialkv.core.transport.ApplyRowsRequest;
 import io.dialkv.core.transport.FetchRowsRequest;
 import io.dialkv.core.transport.FetchRowsResponse;
 import io.dialkv.core.transport.Transport;
-import io.dialkv.core.time.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,11 +55,13 @@ final class RangeStreamer {
   private final Duration timeout;
   private final Scheduler scheduler;
   private final BooleanSupplier foregroundBusy;
+  private final NodeCounters counters;
   private long yields;
 
   RangeStreamer(int selfId, ReplicaHandler local, Transport transport, Duration timeout, Scheduler scheduler,
-      BooleanSupplier foregroundBusy) {
+      BooleanSupplier foregroundBusy, NodeCounters counters) {
     this.selfId = selfId;
+    this.counters = counters;
     this.local = local;
     this.transport = transport;
     this.timeout = timeout;
@@ -102,9 +105,13 @@ final class RangeStreamer {
             bytes += e.getValue().approximateBytes(e.getKey());
           }
           Totals now = sofar.plus(new Totals(page.rows().size(), bytes));
-          return apply(t, page.rows()).thenCompose(done -> page.more()
+          long pageBytes = bytes;
+          return apply(t, page.rows()).thenCompose(done -> {
+            counters.streamed(page.rows().size(), pageBytes);
+            return page.more()
               ? page(t, page.resumeAfter(), now, page.sourceBusy())
-              : CompletableFuture.completedFuture(now));
+              : CompletableFuture.completedFuture(now);
+          });
         });
   }
 

@@ -25,6 +25,7 @@ import io.dialkv.core.paxos.LinearizableAction;
 import io.dialkv.core.repair.RepairReport;
 import io.dialkv.core.replica.ReplicaHandler;
 import io.dialkv.core.ring.TokenRing;
+import io.dialkv.core.stats.NodeCounters;
 import io.dialkv.core.storage.Storage;
 import io.dialkv.core.time.Clock;
 import io.dialkv.core.time.HybridClock;
@@ -67,6 +68,7 @@ public final class DialNode {
   private final AdmissionControl admission;
   private final Transport transport;
   private final HybridClock hlc;
+  private final NodeCounters counters = new NodeCounters();
   private final CompletableFuture<MembershipChange> joined = new CompletableFuture<>();
   private volatile boolean stopped;
   private volatile boolean decommissioning;
@@ -105,7 +107,8 @@ public final class DialNode {
             config.heartbeatInterval(),
             config.writeTimeout(),
             () -> admission.underPressure(),
-            this::onTopologyChange);
+            this::onTopologyChange,
+            counters);
     transport.learnAddresses(membership.membership().addresses());
     NodeConfig.Healing healing = config.healing();
     this.hints =
@@ -119,7 +122,8 @@ public final class DialNode {
             healing.hintWindow(),
             healing.maxHintsPerNode(),
             config.writeTimeout(),
-            () -> admission.underPressure());
+            () -> admission.underPressure(),
+            counters);
     this.coordinator =
         new Coordinator(
             self,
@@ -133,7 +137,8 @@ public final class DialNode {
             config.readTimeout(),
             config.writeTimeout(),
             hints,
-            healing.readRepairChance());
+            healing.readRepairChance(),
+            counters);
     this.heartbeats =
         new HeartbeatLoop(
             self, membership, transport, detector, hlc, clock, scheduler, config.heartbeatInterval());
@@ -326,6 +331,11 @@ public final class DialNode {
   public CompletableFuture<AdmissionStats> admissionStats() {
     return onLoop(() -> CompletableFuture.completedFuture(
         new AdmissionStats(admission.inFlight(), admission.limit(), admission.refused())));
+  }
+
+  /** What this node did to keep replicas consistent, counted since it started. */
+  public CompletableFuture<NodeCounters.Snapshot> counters() {
+    return onLoop(() -> CompletableFuture.completedFuture(counters.snapshot()));
   }
 
   /** A snapshot of a node's admission control. */

@@ -124,7 +124,8 @@ class RangeStreamerTest {
         @Override
         public void close() {}
       };
-      streamer = new RangeStreamer(1, target, toSource, Duration.ofSeconds(5), loop, () -> this.busy.getAsBoolean());
+      streamer = new RangeStreamer(1, target, toSource, Duration.ofSeconds(5), loop, () -> this.busy.getAsBoolean(),
+          new io.dialkv.core.stats.NodeCounters());
     }
 
     long nowMillis() {
