@@ -8,7 +8,7 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Options every command that talks to the cluster takes. */
-final class ClientOptions {
+public final class ClientOptions {
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:7101";
 
   @Option(
@@ -87,11 +87,22 @@ final class ClientOptions {
 
   /** TLS and token as the options and environment say. */
   DialCredentials credentials() {
-    Path certs = certsDir != null ? certsDir : pathFromEnv("DIALKV_CERTS_DIR");
+    Path certs = certsDirectory();
     DialCredentials credentials = certs == null ? DialCredentials.insecure() : DialCredentials.tls(certs);
+    String token = token();
+    return token == null ? credentials : credentials.withToken(token);
+  }
+
+  /** The folder of TLS material as the option or the environment says; null for plaintext. */
+  public Path certsDirectory() {
+    return certsDir != null ? certsDir : pathFromEnv("DIALKV_CERTS_DIR");
+  }
+
+  /** The bearer token as the options or the environment say; null for none. */
+  public String token() {
     Path tokenPath = tokenFile != null ? tokenFile : pathFromEnv("DIALKV_TOKEN_FILE");
     String token = tokenPath != null ? Tokens.readTokenFile(tokenPath) : System.getenv("DIALKV_TOKEN");
-    return token == null || token.isBlank() ? credentials : credentials.withToken(token);
+    return token == null || token.isBlank() ? null : token;
   }
 
   private static Path pathFromEnv(String name) {
@@ -99,7 +110,7 @@ final class ClientOptions {
     return value == null || value.isBlank() ? null : Path.of(value);
   }
 
-  DialClient connect() {
+  public DialClient connect() {
     return builder().build();
   }
 
@@ -113,7 +124,7 @@ final class ClientOptions {
         .discover(!direct);
   }
 
-  boolean json() {
+  public boolean json() {
     return output == Format.json;
   }
 }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       SimulateCommand.class,
       BalancerCommand.class,
       HintsCommand.class,
+      io.dialkv.cli.top.TopCommand.class,
       RepairCommand.class,
       NodeCommands.class,
       CertsCommand.class,

@@ -3,8 +3,8 @@ package io.dialkv.cli;
 import io.dialkv.client.DialException;
 
 /** What the dialkv command's exit status means. */
-final class ExitCodes {
-  static final int OK = 0;
+public final class ExitCodes {
+  public static final int OK = 0;
   /** A failure that is neither bad usage nor unavailability. */
   static final int FAILURE = 1;
   /** Bad command line or a request the server rejected as invalid. */
@@ -31,7 +31,7 @@ final class ExitCodes {
     };
   }
 
-  static final String HELP =
+  public static final String HELP =
       "Exit status: 0 ok; 1 other failure; 2 usage error or invalid request; "
           + "3 unavailable (too few replicas alive, or no node reachable; nothing was done); "
           + "4 timed out (a write may or may not have been applied); "

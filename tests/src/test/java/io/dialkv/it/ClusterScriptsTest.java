@@ -150,6 +150,11 @@ class ClusterScriptsTest {
     });
     assertThat(sumOverNodes("dialkv_requests_total{level=\"all\",operation=\"get\",outcome=\"unavailable\"}"))
         .isGreaterThanOrEqualTo(1);
+    // dialkv top goes on with a node dead: it shows it down, and the others' figures.
+    Run top = run("dialkv", "top", "--count", "1", "--interval", "500ms");
+    assertThat(top.exit()).as(top.out()).isZero();
+    assertThat(top.out()).containsPattern("n1 +up +[0-9,]+ ").containsPattern("n2 +up +[0-9,]+ ")
+        .containsPattern("n3 +down +- .*not answering at 127.0.0.1:").contains("QUORUM", "LINEARIZABLE");
     assertThat(run("dialkv", "put", "greeting", "hola", "--consistency", "ONE").exit()).isZero();
     assertThat(run("dialkv", "hints").out()).contains("n3");
     assertThat(sumOverNodes("dialkv_hints_stored_total{target=\"n3\"}")).isGreaterThanOrEqualTo(1);

@@ -20,18 +20,23 @@ import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
 
 /** The cluster's topology as this node sees it, over gRPC. */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final DialNode node;
+  // This node's metrics endpoint, "" without one: known only once the metrics server listens.
+  private final Supplier<String> metricsAddress;
 
-  ClusterService(DialNode node) {
+  ClusterService(DialNode node, Supplier<String> metricsAddress) {
     this.node = node;
+    this.metricsAddress = metricsAddress;
   }
 
   @Override
   public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
-    Replies.relay(node.topology(), ClusterService::toProto, observer);
+    Replies.relay(node.topology(), view -> toProto(view).toBuilder().setMetricsAddress(metricsAddress.get()).build(),
+        observer);
   }
 
   @Override

@@ -57,7 +57,8 @@ public final class NodeServer implements AutoCloseable {
   private final Server clientServer;
   private final Server peerServer;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private MetricsServer metricsServer; // null: no metrics port
+  private volatile MetricsServer metricsServer; // null: no metrics port
+  private final InetSocketAddress metricsListen;
   private volatile Scheduler.Cancellable healthTimer;
   private volatile Boolean servingReported;
   private volatile boolean closed;
@@ -135,6 +136,7 @@ public final class NodeServer implements AutoCloseable {
   private NodeServer(NodeConfig config, InetSocketAddress listen, Path dataDir, Options options)
       throws IOException {
     this.config = config;
+    this.metricsListen = options.metricsListen();
     Security security = options.security();
     this.tls = security.certsDir() == null ? null : Tls.forNode(security.certsDir(), config.nodeId());
     Tokens tokens = security.tokensFile() == null ? null : Tokens.load(security.tokensFile());
@@ -168,7 +170,7 @@ public final class NodeServer implements AutoCloseable {
             .intercept(new RequestArrival(loop, RequestArrival.DEFAULT_LIMIT))
             .intercept(new ClientAccess(tokens, tls != null))
             .addService(MalformedRequests.invalidArgument(ServerInterceptors.intercept(new KvService(node, new RequestMetrics(registry)), responseDelay)))
-            .addService(MalformedRequests.invalidArgument(new ClusterService(node).bindService()))
+            .addService(MalformedRequests.invalidArgument(new ClusterService(node, this::metricsAddress).bindService()))
             .addService(MalformedRequests.invalidArgument(
                 new AdminService(config.nodeId(), links, clock, responseDelay).guarded(options.testMode())))
             .addService(MalformedRequests.invalidArgument(health.getHealthService().bindService()));
@@ -203,8 +205,7 @@ public final class NodeServer implements AutoCloseable {
         StorageGauges.register(storage, loop, registry);
         JvmMetrics.builder().register(registry);
         metricsServer = MetricsServer.start(options.metricsListen(), registry, tls, tokens, "dialkv-n" + config.nodeId());
-        log.info("n{}: metrics on {}://{}/metrics", config.nodeId(), tls == null ? "http" : "https",
-            options.metricsListen().getHostString() + ":" + metricsServer.port());
+        log.info("n{}: metrics on {}://{}/metrics", config.nodeId(), tls == null ? "http" : "https", metricsAddress());
       }
       node.start();
     } catch (IOException | RuntimeException e) {
@@ -314,6 +315,16 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /** The metrics port, or -1 if the node serves no metrics. */
+  /** Where this node serves its metrics (host:port), "" if it does not. */
+  String metricsAddress() {
+    MetricsServer m = metricsServer;
+    if (m == null) {
+      return "";
+    }
+    String host = metricsListen.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + m.port();
+  }
+
   public int metricsPort() {
     return metricsServer == null ? -1 : metricsServer.port();
   }

@@ -80,7 +80,7 @@ class KvServiceTest {
         InProcessServerBuilder.forName(name)
             .directExecutor()
             .addService(new KvService(node, new RequestMetrics(registry)))
-            .addService(new ClusterService(node))
+            .addService(new ClusterService(node, () -> ""))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
