@@ -36,6 +36,7 @@ grep -q '^INITIAL_NODES=' "$CLUSTER_DIR/cluster.env" || echo "INITIAL_NODES=$NOD
 sed -i "s/^NODES=.*/NODES=$id/" "$CLUSTER_DIR/cluster.env"
 load_cluster
 start_node "$id"
+write_monitor_targets # Prometheus, if the cluster has one, scrapes it too
 
 echo "waiting for n$id to join (streaming the ranges it takes over)..."
 deadline=$((SECONDS + wait_s))

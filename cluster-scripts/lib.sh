@@ -73,6 +73,110 @@ port_in_use() {
 node_port() { echo $((BASE_PORT + $1 - 1)); }
 node_peer_port() { echo $((BASE_PORT + $1 - 1 + PEER_PORT_OFFSET)); }
 node_metrics_port() { echo $((BASE_PORT + $1 - 1 + METRICS_PORT_OFFSET)); }
+# Prometheus of --monitor: its own port, 3000 above the base client port (10101 by default).
+MONITOR_PORT_OFFSET=3000
+monitor_port() { echo $((BASE_PORT + MONITOR_PORT_OFFSET)); }
+monitor_dir() { echo "$CLUSTER_DIR/prometheus"; }
+
+# Whether the cluster's Prometheus runs (its pid alive and still a prometheus).
+monitor_running() {
+  local f pid; f="$(monitor_dir)/prometheus.pid"
+  [ -f "$f" ] || return 1
+  pid="$(cat "$f")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ps -o args= -p "$pid" 2>/dev/null | grep -q "prometheus"
+}
+
+# Debian's prometheus, installed when missing if we are root; otherwise a message saying how.
+ensure_prometheus() {
+  command -v prometheus >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then
+    die "--monitor needs Prometheus; install it (Debian/Ubuntu: sudo apt-get install prometheus) and run again"
+  fi
+  echo "installing Debian's prometheus package..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 \
+    || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; } \
+    || die "could not install prometheus with apt-get; install it and run again"
+  # The package may start a system-wide service; this cluster runs its own, in its own folder.
+  command -v prometheus >/dev/null || die "prometheus was installed but is not on PATH"
+}
+
+# Which nodes Prometheus scrapes: a file it watches, so nodes added later are scraped too.
+write_monitor_targets() {
+  local dir i targets=""
+  dir="$(monitor_dir)"
+  [ -d "$dir" ] || return 0
+  for i in $(seq 1 "$NODES"); do
+    targets="${targets:+$targets,}{\"targets\":[\"127.0.0.1:$(node_metrics_port "$i")\"],\"labels\":{\"node\":\"n$i\"}}"
+  done
+  echo "[$targets]" >"$dir/targets.json.tmp" && mv "$dir/targets.json.tmp" "$dir/targets.json"
+}
+
+start_monitor() {
+  local dir port scheme tls_lines pid
+  ensure_prometheus
+  dir="$(monitor_dir)"; port="$(monitor_port)"
+  if monitor_running; then
+    echo "prometheus already runs for cluster '$CLUSTER_NAME' (http://127.0.0.1:$port)"
+    return 0
+  fi
+  port_in_use "$port" && die "port $port for Prometheus is taken by another process; choose other ports with -p"
+  mkdir -p "$dir/data"
+  write_monitor_targets
+  scheme=http; tls_lines=""
+  if [ "${INSECURE:-0}" != 1 ]; then
+    # The metrics ports are HTTPS behind the cluster's CA, read with the read-only token.
+    scheme=https
+    tls_lines="    tls_config:
+      ca_file: $CLUSTER_DIR/certs/ca-only/ca.crt
+    authorization:
+      credentials_file: $CLUSTER_DIR/tokens/read.token"
+  fi
+  cat >"$dir/prometheus.yml" <<YAML
+# Written by start-cluster.sh --monitor for cluster '$CLUSTER_NAME'.
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: dialkv
+    scheme: $scheme
+$tls_lines
+    file_sd_configs:
+      - files: ['$dir/targets.json']
+        refresh_interval: 5s
+YAML
+  nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --storage.tsdb.retention.time=1d --web.listen-address="127.0.0.1:$port" \
+    >"$dir/prometheus.log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$dir/prometheus.pid"
+  for _ in $(seq 1 100); do
+    if monitor_ready "$port"; then
+      echo "prometheus started (pid $pid): http://127.0.0.1:$port, scraping every node each second (log .dialkv/$CLUSTER_NAME/prometheus/prometheus.log)"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 5 "$dir/prometheus.log" >&2; die "prometheus did not start"; }
+    sleep 0.2
+  done
+  die "prometheus did not become ready within 20 s; see .dialkv/$CLUSTER_NAME/prometheus/prometheus.log"
+}
+
+# Whether Prometheus on PORT answers 200 on /-/ready (plain bash: no curl needed).
+monitor_ready() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /-/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 \
+    && head -n 1 <&3 | grep -q ' 200') 2>/dev/null
+}
+
+stop_monitor() {
+  local f pid; f="$(monitor_dir)/prometheus.pid"
+  if monitor_running; then
+    pid="$(cat "$f")"
+    kill -TERM "$pid"
+    wait_gone "$pid" 100 || kill -KILL "$pid" 2>/dev/null || true
+    echo "prometheus stopped"
+  fi
+  rm -f "$f"
+}
 
 # The CLI, for the scripts' own use (certificates, cluster status).
 cli() {

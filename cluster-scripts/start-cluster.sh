@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<USAGE
-Usage: start-cluster.sh [-n NODES] [-r REPLICATION_FACTOR] [-p BASE_PORT] [--name NAME] [--insecure] [-- NODE_ARGS...]
+Usage: start-cluster.sh [-n NODES] [-r REPLICATION_FACTOR] [-p BASE_PORT] [--name NAME] [--insecure] [--monitor] [-- NODE_ARGS...]
        start-cluster.sh --add [--name NAME]
 
 Starts NODES dialkv nodes (default 5) on 127.0.0.1 with replication factor REPLICATION_FACTOR
@@ -19,12 +19,17 @@ between nodes), an admin client certificate (certs/admin, which cluster-scripts/
 token per role (tokens/read.token, readwrite.token, admin.token). --insecure starts the nodes
 without TLS or authentication: anyone who reaches a port may do anything.
 
+Every node serves Prometheus metrics on its client port + 2000. --monitor also starts a
+Prometheus for the cluster (Debian's prometheus package, installed if missing when run as root)
+on BASE_PORT + 3000 (http://127.0.0.1:10101 by default), scraping every node each second, with
+its data in .dialkv/NAME/prometheus/; stop-cluster.sh stops it.
+
 --add adds one node to the running cluster (the same as add-node.sh): it joins, streams the
 ranges it takes over, and serves once it has them.
 USAGE
 }
 
-n=5; rf=3; base=7101; extra=(); insecure=0
+n=5; rf=3; base=7101; extra=(); insecure=0; monitor=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n|--nodes) n="$2"; shift 2 ;;
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
     --name) CLUSTER_NAME="$2"; CLUSTER_DIR="$ROOT/.dialkv/$2"; export DIALKV_CLUSTER="$2"; shift 2 ;;
     --add) shift; exec "$(dirname "$0")/add-node.sh" "$@" ;;
     --insecure) insecure=1; shift ;;
+    --monitor) monitor=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) usage >&2; die "unknown argument '$1'" ;;
@@ -59,6 +65,10 @@ for i in $(seq 1 "$n"); do
   done
 done
 
+if [ "$monitor" = 1 ]; then
+  port_in_use $((base + MONITOR_PORT_OFFSET)) && die "port $((base + MONITOR_PORT_OFFSET)) for Prometheus is taken by another process; choose other ports with -p"
+  ensure_prometheus
+fi
 ensure_built
 
 peers=""; endpoints=""; peer_endpoints=""
@@ -102,3 +112,6 @@ if ! DIALKV_ENDPOINTS="$ENDPOINTS" "$ROOT/cluster-scripts/dialkv" cluster wait -
 fi
 echo "cluster '$CLUSTER_NAME' is up: $n nodes, replication factor $rf"
 echo "endpoints: $ENDPOINTS"
+if [ "$monitor" = 1 ]; then
+  start_monitor
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops every node of the local cluster gracefully (SIGTERM, then SIGKILL after 15 s).
+# Stops every node of the local cluster gracefully (SIGTERM, then SIGKILL after 15 s), and its
+# Prometheus if --monitor started one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +16,7 @@ done
 load_cluster
 # Every node in turn, whatever happened to the ones before it (killed, never started, stuck).
 status=0
+stop_monitor || status=1
 for i in $(seq 1 "$NODES"); do
   stop_node "$i" || status=1
 done

@@ -29,76 +29,26 @@ import org.junit.jupiter.api.Test;
  * already dead — every node stops, --wipe wipes, nothing is left running.
  */
 class ClusterScriptsTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-  private final String name = "script-test-" + ThreadLocalRandom.current().nextInt(1_000_000);
-  private final Path clusterDir = ROOT.resolve(".dialkv").resolve(name);
-  private final List<Long> pids = new ArrayList<>();
+  private final ScriptedCluster cluster = new ScriptedCluster("script-test-");
+  private final String name = cluster.name;
+  private final Path clusterDir = cluster.dir;
 
-  private record Run(int exit, String out) {}
-
-  private Run run(String script, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("cluster-scripts").resolve(script).toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
-    pb.environment().put("DIALKV_CLUSTER", name);
-    pb.environment().put("DIALKV_SKIP_BUILD", "1");
-    pb.environment().remove("DIALKV_ENDPOINTS");
-    pb.environment().remove("DIALKV_CERTS_DIR");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(script + " finished").isTrue();
-    return new Run(p.exitValue(), out);
+  private ScriptedCluster.Run run(String script, String... args) throws Exception {
+    return cluster.run(script, args);
   }
 
   /** A base port whose three client, three peer and three metrics ports are free. */
   private static int freeBase() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000);
-      if (List.of(0, 1, 2, 1000, 1001, 1002, 2000, 2001, 2002).stream().allMatch(d -> free(base + d))) {
-        return base;
-      }
-    }
-    throw new IOException("no free ports found");
-  }
-
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket(port)) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private void rememberPids() throws IOException {
-    Path dir = clusterDir.resolve("pids");
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          pids.add(Long.parseLong(Files.readString(f).strip()));
-        }
-      }
-    }
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    // Whatever the test did: stop what it started (by pid) and remove its folder.
-    rememberPids();
-    for (long pid : pids) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    if (Files.exists(clusterDir)) {
-      try (Stream<Path> paths = Files.walk(clusterDir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    return ScriptedCluster.freeBase(List.of(0, 1, 2, 1000, 1001, 1002, 2000, 2001, 2002));
   }
 
   private int basePort() throws IOException {
-    return Integer.parseInt(Files.readString(clusterDir.resolve("cluster.env")).lines()
-        .filter(l -> l.startsWith("BASE_PORT=")).findFirst().orElseThrow().substring(10));
+    return cluster.basePort();
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    cluster.close(); // whatever the test did: stop what it started (by pid), remove its folder
   }
 
   /** The value of one series summed over the live nodes' metrics ports (only n3 may be down). */
@@ -130,28 +80,27 @@ class ClusterScriptsTest {
 
   @Test
   void theTourRunsAndStopClusterCopesWithADeadNode() throws Exception {
-    Run start = run("start-cluster.sh", "-n", "3", "-p", String.valueOf(freeBase()), "--name", name);
+    ScriptedCluster.Run start = run("start-cluster.sh", "-n", "3", "-p", String.valueOf(freeBase()), "--name", name);
     assertThat(start.exit()).as(start.out()).isZero();
     assertThat(start.out()).contains("made the cluster's CA", "cluster '" + name + "' is up: 3 nodes");
     assertThat(clusterDir.resolve("certs/admin/client.crt")).exists();
-    rememberPids();
 
     assertThat(run("dialkv", "put", "greeting", "hello", "--consistency", "QUORUM").out()).isEqualTo("OK\n");
     // Each node's metrics port counts what it coordinated, by level and outcome, behind TLS and a token.
     assertThat(sumOverNodes("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"ok\"}")).isEqualTo(1);
     assertThat(sumOverNodes("dialkv_peer_call_duration_seconds_count{peer=\"n3\"}")).as("calls timed").isPositive();
-    Run kill = run("node.sh", "kill", "3");
+    ScriptedCluster.Run kill = run("node.sh", "kill", "3");
     assertThat(kill.out()).contains("n3 killed (SIGKILL)");
     // ALL needs n3: once the failure detector knows, it fails fast and says why.
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      Run all = run("dialkv", "get", "greeting", "--consistency", "ALL");
+      ScriptedCluster.Run all = run("dialkv", "get", "greeting", "--consistency", "ALL");
       assertThat(all.exit()).as(all.out()).isEqualTo(3);
       assertThat(all.out()).contains("UNAVAILABLE: read needed 3 of 3 replicas, 2 alive (down: n3)");
     });
     assertThat(sumOverNodes("dialkv_requests_total{level=\"all\",operation=\"get\",outcome=\"unavailable\"}"))
         .isGreaterThanOrEqualTo(1);
     // dialkv top goes on with a node dead: it shows it down, and the others' figures.
-    Run top = run("dialkv", "top", "--count", "1", "--interval", "500ms");
+    ScriptedCluster.Run top = run("dialkv", "top", "--count", "1", "--interval", "500ms");
     assertThat(top.exit()).as(top.out()).isZero();
     assertThat(top.out()).containsPattern("n1 +up +[0-9,]+ ").containsPattern("n2 +up +[0-9,]+ ")
         .containsPattern("n3 +down +- .*not answering at 127.0.0.1:").contains("QUORUM", "LINEARIZABLE");
@@ -161,10 +110,9 @@ class ClusterScriptsTest {
 
     // Back on its data, n3 gets the missed write from the hints within seconds.
     assertThat(run("node.sh", "start", "3").out()).contains("n3 started");
-    rememberPids();
     int n3 = basePort() + 2;
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-      Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");
+      ScriptedCluster.Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");
       assertThat(direct.out()).isEqualTo("hola\n");
     });
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
@@ -172,11 +120,11 @@ class ClusterScriptsTest {
 
     // Kill a node, then stop the cluster: every other node stops too, and --wipe wipes.
     assertThat(run("node.sh", "kill", "1").exit()).isZero();
-    Run stop = run("stop-cluster.sh", "--wipe");
+    ScriptedCluster.Run stop = run("stop-cluster.sh", "--wipe");
     assertThat(stop.exit()).as(stop.out()).isZero();
     assertThat(stop.out()).contains("n1 is not running", "n2 stopped", "n3 stopped", "removed .dialkv/" + name);
     assertThat(clusterDir).doesNotExist();
-    for (long pid : pids) {
+    for (long pid : cluster.pids()) {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid).isFalse();
     }
   }
