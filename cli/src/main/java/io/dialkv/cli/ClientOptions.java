@@ -5,6 +5,8 @@ import io.dialkv.client.auth.DialCredentials;
 import io.dialkv.security.Tokens;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options every command that talks to the cluster takes. */
@@ -122,6 +124,22 @@ public final class ClientOptions {
         .timeout(Duration.ofMillis(timeoutMillis))
         .balancer(balancer)
         .discover(!direct);
+  }
+
+  /** The options the user gave, as arguments, for commands run on their behalf (by the shell). */
+  public List<String> explicitArguments() {
+    List<String> args = new ArrayList<>();
+    if (endpoints != null) {
+      args.addAll(List.of("--endpoints", endpoints));
+    }
+    if (certsDir != null) {
+      args.addAll(List.of("--certs-dir", certsDir.toString()));
+    }
+    if (tokenFile != null) {
+      args.addAll(List.of("--token-file", tokenFile.toString()));
+    }
+    args.addAll(List.of("--timeout-ms", String.valueOf(timeoutMillis), "--balancer", balancer));
+    return args;
   }
 
   public boolean json() {

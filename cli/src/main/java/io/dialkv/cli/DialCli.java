@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       BalancerCommand.class,
       HintsCommand.class,
       io.dialkv.cli.top.TopCommand.class,
+      io.dialkv.cli.shell.ShellCommand.class,
       RepairCommand.class,
       NodeCommands.class,
       CertsCommand.class,

@@ -13,6 +13,7 @@ import io.dialkv.client.balancer.CallFailure;
 import io.dialkv.client.balancer.NodeStats;
 import io.dialkv.client.balancer.Route;
 import io.dialkv.core.data.ProfileSchema;
+import io.dialkv.proto.v1.AdminGrpc;
 import io.dialkv.proto.v1.ClusterGrpc;
 import io.dialkv.proto.v1.CompareAndSetRequest;
 import io.dialkv.proto.v1.CompareAndSetResponse;
@@ -40,6 +41,7 @@ import io.dialkv.proto.v1.PutResponse;
 import io.dialkv.proto.v1.RemoveNodeRequest;
 import io.dialkv.proto.v1.RepairRequest;
 import io.dialkv.proto.v1.RepairResponse;
+import io.dialkv.proto.v1.SetLinkRulesRequest;
 import io.dialkv.proto.v1.TopologyRequest;
 import io.dialkv.proto.v1.TopologyResponse;
 import io.dialkv.proto.v1.UpdateProfileRequest;
@@ -53,6 +55,7 @@ import io.grpc.stub.ClientCalls;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -258,6 +261,16 @@ public final class DialClient implements AutoCloseable {
   /** The cluster as one particular node (host:port) sees it, without failing over. */
   public TopologyResponse topology(String endpoint) {
     return direct(endpoint, ClusterGrpc.getTopologyMethod(), TopologyRequest.getDefaultInstance());
+  }
+
+  /**
+   * Makes one node (host:port) drop its traffic with the given peers, or with none: the fault
+   * the partition tests inject. A node serves it only when started with {@code --test-mode}, and
+   * only to the admin role.
+   */
+  public void blockPeers(String endpoint, Collection<Integer> peers) {
+    direct(endpoint, AdminGrpc.getSetLinkRulesMethod(),
+        SetLinkRulesRequest.newBuilder().addAllBlockedPeers(peers).build());
   }
 
   /** The hints one particular node (host:port) keeps for replicas that missed writes. */

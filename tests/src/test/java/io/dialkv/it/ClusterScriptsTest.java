@@ -109,7 +109,15 @@ class ClusterScriptsTest {
     assertThat(sumOverNodes("dialkv_hints_stored_total{target=\"n3\"}")).isGreaterThanOrEqualTo(1);
 
     // Back on its data, n3 gets the missed write from the hints within seconds.
-    assertThat(run("node.sh", "start", "3").out()).contains("n3 started");
+    // The shell: one JVM, session settings, and n3 started again from it.
+    ScriptedCluster.Run shell = cluster.runWithInput(
+        "consistency ALL\nget greeting\nconsistency quorum\ntrace on\nget greeting\nconsistency bogus\nstart 3\nexit\n",
+        "dialkv", "shell", "--history-file", clusterDir.resolve("shell-history").toString());
+    assertThat(shell.exit()).as(shell.out()).isZero();
+    assertThat(shell.out()).contains("consistency: ALL", "UNAVAILABLE: read needed 3 of 3 replicas",
+        "consistency: QUORUM", "trace: on", "hola\n", "coordinator n", "QUORUM: needed 2 of 3 replicas",
+        "error: no consistency level 'bogus'", "n3 started");
+    assertThat(clusterDir.resolve("shell-history")).content().contains("consistency quorum", "start 3");
     int n3 = basePort() + 2;
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       ScriptedCluster.Run direct = run("dialkv", "get", "greeting", "--consistency", "ONE", "-e", "127.0.0.1:" + n3, "--direct");

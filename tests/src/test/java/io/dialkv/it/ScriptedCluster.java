@@ -34,6 +34,11 @@ final class ScriptedCluster implements AutoCloseable {
   }
 
   Run run(String script, String... args) throws Exception {
+    return runWithInput("", script, args);
+  }
+
+  /** Runs a script with {@code input} as its standard input (then closed). */
+  Run runWithInput(String input, String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("cluster-scripts").resolve(script).toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
@@ -42,6 +47,9 @@ final class ScriptedCluster implements AutoCloseable {
     pb.environment().remove("DIALKV_ENDPOINTS");
     pb.environment().remove("DIALKV_CERTS_DIR");
     Process p = pb.start();
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(input.getBytes(StandardCharsets.UTF_8));
+    }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(script + " finished").isTrue();
     rememberPids();
