@@ -178,10 +178,53 @@ stop_monitor() {
   rm -f "$f"
 }
 
-# The CLI, for the scripts' own use (certificates, cluster status).
+# A one-shot CLI command starts fast rather than optimises: the quick JIT tier, the serial GC,
+# and class data sharing from an archive of the classes a command loads. The first successful
+# networked command after a build writes that archive next to the jar (a JVM start then maps the
+# classes instead of loading and verifying them, about 0.4 s less per command).
+CLI_ARCHIVE="${CLI_JAR%.jar}.jsa"
+CLI_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off)
+
+# True if the class archive belongs to the jar as it is now.
+cli_archive_fresh() {
+  [ -s "$CLI_ARCHIVE" ] && [ "$CLI_ARCHIVE" -nt "$CLI_JAR" ]
+}
+
+# Whether a command's run is worth archiving: it must talk to the cluster (so the archive holds
+# the gRPC, TLS and netty classes), and not just print help.
+cli_trains_archive() {
+  case "${1:-}" in
+    get|put|delete|cas|profile|cluster|hints|balancer|repair|node) ;;
+    *) return 1 ;;
+  esac
+  local arg
+  for arg in "$@"; do
+    case "$arg" in -h|--help) return 1 ;; esac
+  done
+}
+
+# The CLI, for the scripts' own use (certificates, cluster status) and the dialkv wrapper.
 cli() {
+  if cli_archive_fresh; then
+    # shellcheck disable=SC2086
+    java "${CLI_OPTS[@]}" -XX:SharedArchiveFile="$CLI_ARCHIVE" ${DIALKV_CLI_JAVA_OPTS:-} -jar "$CLI_JAR" "$@"
+    return
+  fi
+  if ! cli_trains_archive "$@"; then
+    # shellcheck disable=SC2086
+    java "${CLI_OPTS[@]}" ${DIALKV_CLI_JAVA_OPTS:-} -jar "$CLI_JAR" "$@"
+    return
+  fi
+  # Written under a name of this process's own, then renamed: two first runs cannot mix.
+  local tmp="$CLI_ARCHIVE.$$.tmp" rc=0
   # shellcheck disable=SC2086
-  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto ${DIALKV_CLI_JAVA_OPTS:-} -jar "$CLI_JAR" "$@"
+  java "${CLI_OPTS[@]}" -XX:ArchiveClassesAtExit="$tmp" ${DIALKV_CLI_JAVA_OPTS:-} -jar "$CLI_JAR" "$@" || rc=$?
+  if [ "$rc" = 0 ] && [ -s "$tmp" ]; then
+    mv -f "$tmp" "$CLI_ARCHIVE"
+  else
+    rm -f "$tmp"
+  fi
+  return "$rc"
 }
 
 # The cluster's CA, an admin client certificate, a CA-only folder for token clients, and one

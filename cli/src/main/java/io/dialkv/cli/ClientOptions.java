@@ -116,6 +116,16 @@ public final class ClientOptions {
     return builder().build();
   }
 
+  /**
+   * A client for one single-key request, as {@code get} or {@code put} make: it uses the given
+   * endpoints as they are instead of first learning the cluster's topology, which would cost a
+   * second TLS handshake and a round trip for a ring the one request hardly needs (whichever node
+   * is asked coordinates the request for any key).
+   */
+  public DialClient connectForOneKey() {
+    return builder().discover(false).build();
+  }
+
   /** A client as the options say, for a command to adjust before building. */
   DialClient.Builder builder() {
     return DialClient.builder()

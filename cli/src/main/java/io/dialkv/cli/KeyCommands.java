@@ -48,7 +48,7 @@ final class KeyCommands {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (DialClient c = client.connect()) {
+      try (DialClient c = client.connectForOneKey()) {
         GetResponse r = c.get(key, level.proto(), trace);
         if (client.json()) {
           JsonObject json = new JsonObject();
@@ -101,7 +101,7 @@ final class KeyCommands {
       if (ifAbsent) {
         return Cas.run(spec, client, key, null, value, trace);
       }
-      try (DialClient c = client.connect()) {
+      try (DialClient c = client.connectForOneKey()) {
         PutResponse r = c.put(key, value.getBytes(StandardCharsets.UTF_8), level.proto());
         if (client.json()) {
           out.println(Printer.json(r));
@@ -154,7 +154,7 @@ final class KeyCommands {
 
     static int run(CommandSpec spec, ClientOptions client, String key, String expect, String value, boolean trace) {
       PrintWriter out = spec.commandLine().getOut();
-      try (DialClient c = client.connect()) {
+      try (DialClient c = client.connectForOneKey()) {
         CompareAndSetResponse r = c.compareAndSet(key,
             expect == null ? null : expect.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
         if (client.json()) {
@@ -188,7 +188,7 @@ final class KeyCommands {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (DialClient c = client.connect()) {
+      try (DialClient c = client.connectForOneKey()) {
         DeleteResponse r = c.delete(key, level.proto());
         out.println(client.json() ? Printer.json(r) : "OK");
         return ExitCodes.OK;

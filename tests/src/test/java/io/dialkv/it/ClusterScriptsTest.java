@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -86,6 +87,14 @@ class ClusterScriptsTest {
     assertThat(clusterDir.resolve("certs/admin/client.crt")).exists();
 
     assertThat(run("dialkv", "put", "greeting", "hello", "--consistency", "QUORUM").out()).isEqualTo("OK\n");
+    // That networked command left the CLI's class archive (if an earlier one had not), made from
+    // the jar as it is now: -Xshare:on fails the JVM's start if the archive cannot be used.
+    Path cliJar = ScriptedCluster.ROOT.resolve("cli/target/dialkv-cli.jar");
+    Path archive = ScriptedCluster.ROOT.resolve("cli/target/dialkv-cli.jsa");
+    assertThat(archive).exists();
+    assertThat(Files.getLastModifiedTime(archive)).isGreaterThan(Files.getLastModifiedTime(cliJar));
+    ScriptedCluster.Run shared = cluster.runWithEnv(Map.of("DIALKV_CLI_JAVA_OPTS", "-Xshare:on"), "dialkv", "get", "greeting");
+    assertThat(shared.out()).isEqualTo("hello\n");
     // Each node's metrics port counts what it coordinated, by level and outcome, behind TLS and a token.
     assertThat(sumOverNodes("dialkv_requests_total{level=\"quorum\",operation=\"put\",outcome=\"ok\"}")).isEqualTo(1);
     assertThat(sumOverNodes("dialkv_peer_call_duration_seconds_count{peer=\"n3\"}")).as("calls timed").isPositive();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -39,6 +40,15 @@ final class ScriptedCluster implements AutoCloseable {
 
   /** Runs a script with {@code input} as its standard input (then closed). */
   Run runWithInput(String input, String script, String... args) throws Exception {
+    return run(Map.of(), input, script, args);
+  }
+
+  /** Runs a script with more environment variables set. */
+  Run runWithEnv(Map<String, String> env, String script, String... args) throws Exception {
+    return run(env, "", script, args);
+  }
+
+  private Run run(Map<String, String> env, String input, String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("cluster-scripts").resolve(script).toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
@@ -46,6 +56,7 @@ final class ScriptedCluster implements AutoCloseable {
     pb.environment().put("DIALKV_SKIP_BUILD", "1");
     pb.environment().remove("DIALKV_ENDPOINTS");
     pb.environment().remove("DIALKV_CERTS_DIR");
+    pb.environment().putAll(env);
     Process p = pb.start();
     try (var stdin = p.getOutputStream()) {
       stdin.write(input.getBytes(StandardCharsets.UTF_8));
