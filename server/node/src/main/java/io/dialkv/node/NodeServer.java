@@ -204,7 +204,8 @@ public final class NodeServer implements AutoCloseable {
         ConsistencyMetrics.register(node, registry);
         StorageGauges.register(storage, loop, registry);
         JvmMetrics.builder().register(registry);
-        metricsServer = MetricsServer.start(options.metricsListen(), registry, tls, tokens, "dialkv-n" + config.nodeId());
+        metricsServer = MetricsServer.start(
+            options.metricsListen(), registry, tls, tokens, () -> Boolean.TRUE.equals(servingReported), "dialkv-n" + config.nodeId());
         log.info("n{}: metrics on {}://{}/metrics", config.nodeId(), tls == null ? "http" : "https", metricsAddress());
       }
       node.start();

@@ -120,6 +120,44 @@ class MetricsPortTest {
   }
 
   @Test
+  void theProbesNeedNoCredentialsAndOpenNothingElse() throws Exception {
+    CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"), "test", Duration.ofDays(1));
+    ca.issueNode(1, List.of(), Duration.ofDays(1), dir.resolve("n1"));
+    Path tokens = dir.resolve("tokens");
+    Tokens.create(tokens, "prometheus", Role.READ, dir.resolve("prometheus.token"));
+    start(new NodeServer.Security(dir.resolve("n1"), tokens));
+    String base = "https://127.0.0.1:" + server.metricsPort();
+    HttpClient caOnly = https(dir.resolve("ca"));
+
+    assertThat(get(caOnly, base + "/-/healthy", null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      HttpResponse<String> ready = get(caOnly, base + "/-/ready", null);
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(ready.body()).isEqualTo("ready\n");
+    });
+    // Only those two exact paths are open: the metrics, anything else, and tricks still need a credential.
+    for (String path : List.of("/metrics", "/", "/-/ready/../metrics", "/-/healthy/x", "/-/readyz")) {
+      HttpResponse<String> r = get(caOnly, base + path, null);
+      assertThat(r.statusCode()).as(path).isEqualTo(401);
+      assertThat(r.body()).as(path).doesNotContain("dialkv_");
+    }
+  }
+
+  @Test
+  void aNodeThatSeesNoPeerIsNotReady() throws Exception {
+    NodeConfig config = NodeConfig.defaults(1, Map.of(1, "127.0.0.1:" + freePort(), 2, "127.0.0.1:" + freePort()))
+        .withReplicationFactor(2);
+    server = NodeServer.start(config, new InetSocketAddress("127.0.0.1", freePort()), dir.resolve("data"),
+        NodeServer.Options.defaults().withSecurity(NodeServer.Security.insecure())
+            .withMetricsListen(new InetSocketAddress("127.0.0.1", 0)));
+    HttpResponse<String> ready = get(HttpClient.newHttpClient(), "http://127.0.0.1:" + server.metricsPort() + "/-/ready", null);
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body()).startsWith("not ready");
+    assertThat(get(HttpClient.newHttpClient(), "http://127.0.0.1:" + server.metricsPort() + "/nothing", null).statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
   void connectionsBeyondTheLimitAreClosedAndTheNodeKeepsServingMetrics() throws Exception {
     start(NodeServer.Security.insecure());
     List<Socket> sockets = new ArrayList<>();

@@ -11,13 +11,17 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The metrics port: Prometheus' text format at {@code /metrics} (and {@code /-/healthy}), over
- * HTTPS with the node's certificate when the node has TLS, for callers {@link MetricsAccess} lets
- * in.
+ * The metrics port: Prometheus' text format at {@code /metrics}, over HTTPS with the node's
+ * certificate when the node has TLS, for callers {@link MetricsAccess} lets in; and two probes
+ * anyone may ask, for an orchestrator that cannot speak TLS-authenticated gRPC (Kubernetes' gRPC
+ * probes have no TLS; its HTTPS probes do not check certificates): {@code /-/healthy} (the
+ * process answers) and {@code /-/ready} (200 once the node serves clients, that is after a join
+ * has streamed its ranges; 503 while it joins, leaves or sees no peer).
  *
  * <p>Bounded like the other ports: at most 64 connections, each with one request at a time, so at
  * most 64 requests wait for its two threads; a request must arrive whole within ten seconds (a slow
@@ -41,7 +45,8 @@ public final class MetricsServer implements AutoCloseable {
    * @param tls the node's credentials, or null for plain HTTP
    * @param tokens the clients' tokens, or null for none
    */
-  public static MetricsServer start(InetSocketAddress listen, PrometheusRegistry registry, Tls tls, Tokens tokens, String name)
+  public static MetricsServer start(
+      InetSocketAddress listen, PrometheusRegistry registry, Tls tls, Tokens tokens, BooleanSupplier ready, String name)
       throws IOException {
     boundSlowClients();
     // The queue is bounded by the connection limit; a refused task would leave its connection open.
@@ -55,6 +60,7 @@ public final class MetricsServer implements AutoCloseable {
         .port(listen.getPort())
         .registry(registry)
         .executorService(threads)
+        .defaultHandler(new ReadyHandler(ready))
         .authenticator(new MetricsAccess(tokens, tls != null));
     if (tls != null) {
       SSLContext context = tls.httpsServer();
